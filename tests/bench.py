@@ -1,0 +1,62 @@
+"""Benchmark (not a test): DCGAN 64² training images/s and FID feature-extraction images/s on this device.
+
+    python tests/bench.py [--device auto] [--steps 20] [--width 64] [--batch 64] [--n-fid 200]
+
+Prints absolute throughputs and, as a same-process peer, the ratio of the library's training loop to a
+bare DCGAN step loop (same networks, same batch) so loop overhead is visible as a number near 1.
+"""
+import argparse, tempfile, time
+import torch
+from anime_gan.config import make_config, override
+from anime_gan.data import prepare, DataCfg, to_float
+from anime_gan.losses import d_loss, g_loss
+from anime_gan.metrics import features, get_inception
+from anime_gan.models import build_models
+from anime_gan.report import device_name
+from anime_gan.train import train, pick_device
+
+
+def bare_loop(cfg, images, dev, steps):
+    "The pytorch/examples DCGAN step, nothing else: the peer the library loop is compared with."
+    nets = {k: v.to(dev) for k, v in build_models(cfg.model, 64).items()}
+    G, D = nets["G"], nets["D"]
+    og = torch.optim.Adam(G.parameters(), 2e-4, betas=(0.5, 0.999)); od = torch.optim.Adam(D.parameters(), 2e-4, betas=(0.5, 0.999))
+    x = images.to(dev); bs = cfg.train.batch_size
+    def step(i):
+        real = to_float(x[(i * bs) % (len(x) - bs):][:bs])
+        fake = G(torch.randn(bs, 100, device=dev))
+        ld = d_loss("bce", D(real), D(fake.detach())); od.zero_grad(); ld.backward(); od.step()
+        lg = g_loss("bce", D(fake)); og.zero_grad(); lg.backward(); og.step()
+        return lg.item()
+    step(0); step(1)
+    t = time.time()
+    for i in range(steps): step(i)
+    if dev.type == "cuda": torch.cuda.synchronize()
+    return steps * bs * 2 / (time.time() - t)
+
+
+def main():
+    p = argparse.ArgumentParser(); p.add_argument("--device", default="auto"); p.add_argument("--steps", type=int, default=20)
+    p.add_argument("--width", type=int, default=64); p.add_argument("--batch", type=int, default=64); p.add_argument("--n-fid", type=int, default=200)
+    a = p.parse_args()
+    dev = pick_device(a.device)
+    print(f"device: {device_name(dev)}")
+    data = prepare(DataCfg(n_procedural=max(1024, 4 * a.batch), resolution=64), verbose=False)
+    cfg = make_config("dcgan", {"model.g_width": a.width, "model.d_width": a.width, "train.batch_size": a.batch,
+                                "train.steps": a.steps + 2, "train.device": str(dev), "train.ckpt_every": 10**9,
+                                "train.sample_every": 10**9, "data.augment": ()})
+    with tempfile.TemporaryDirectory() as d:
+        train(override(cfg, {"train.steps": 2}), data, f"{d}/warm", progress=False)   # warm-up: allocator, kernels
+        r = train(cfg, data, f"{d}/run", progress=False)
+    bare = bare_loop(cfg, data.images, dev, a.steps)
+    print(f"DCGAN 64² width {a.width} batch {a.batch}: library loop {r.images_per_second:,.0f} img/s "
+          f"(incl. the first step); bare step loop {bare:,.0f} img/s; ratio library/bare = {r.images_per_second / bare:.2f}")
+    inc = get_inception(dev)
+    x = data.images[: a.n_fid]
+    features(x[:50], dev)
+    t = time.time(); features(x, dev); dt = time.time() - t
+    print(f"FID features (pytorch-fid InceptionV3, {inc.weights_source} weights): {len(x) / dt:,.1f} img/s over {len(x)} images")
+
+
+if __name__ == "__main__":
+    main()
