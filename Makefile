@@ -23,7 +23,7 @@ reproduce: $(STAMP)
 	$(BIN)/anime-gan-reproduce --profile $(PROFILE) --data "$(DATA)" $(if $(PAPERS),--papers $(PAPERS))
 
 test: $(STAMP)
-	$(BIN)/nbdev_test --n_workers 2
+	$(BIN)/nbdev_test --n_workers 1
 	$(BIN)/python -m pytest -q tests
 
 bench: $(STAMP)
