@@ -15,8 +15,8 @@ from .data import cache_dir
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FIDWeightsMissing', 'fid_inception_skeleton',
            'sha256_file', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'Inception',
-           'get_inception', 'ISUnavailable', 'features', 'stats', 'frechet_distance', 'reference_features', 'kid',
-           'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'evaluate']
+           'get_inception', 'is_unavailable_reason', 'features', 'stats', 'frechet_distance', 'reference_features',
+           'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'evaluate']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -108,11 +108,11 @@ def fid_weights(convert: bool = True) -> tuple[Path, str]:
 
 # %% ../nbs/07_metrics.ipynb #5a3738ca
 @contextlib.contextmanager
-def _patched_fid_loader(path):
-    "Make pytorch-fid build its Inception from `path` instead of downloading."
+def _patched_fid_loader(state_dict):
+    "Make pytorch-fid build its Inception from `state_dict` instead of downloading."
     orig = pfi.fid_inception_v3
     def build():
-        m = fid_inception_skeleton(); m.load_state_dict(torch.load(path, map_location="cpu", weights_only=True)); return m
+        m = fid_inception_skeleton(); m.load_state_dict(state_dict); return m
     pfi.fid_inception_v3 = build
     try: yield
     finally: pfi.fid_inception_v3 = orig
@@ -123,9 +123,9 @@ class Inception(nn.Module):
         super().__init__()
         self.weights_path, self.weights_source = fid_weights()
         self.weights_sha256 = sha256_file(self.weights_path)
-        with _patched_fid_loader(self.weights_path):
-            self.net = pfi.InceptionV3([pfi.InceptionV3.BLOCK_INDEX_BY_DIM[2048]])
         sd = torch.load(self.weights_path, map_location="cpu", weights_only=True)
+        with _patched_fid_loader(sd):
+            self.net = pfi.InceptionV3([pfi.InceptionV3.BLOCK_INDEX_BY_DIM[2048]])
         self.fc = nn.Linear(2048, 1008); self.fc.load_state_dict({"weight": sd["fc.weight"], "bias": sd["fc.bias"]})
         self.has_classifier = bool(torch.isfinite(self.fc.weight).all())
         self.device = torch.device(device); self.to(self.device).eval()
@@ -137,7 +137,7 @@ class Inception(nn.Module):
         return self.net(self._prep(x).to(self.device))[0].flatten(1)
     @torch.no_grad()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.has_classifier: raise RuntimeError(ISUnavailable.reason_for(self))
+        if not self.has_classifier: raise RuntimeError(is_unavailable_reason(self))
         return self.fc(self.forward(x))
 
 _INCEPTION = {}
@@ -147,10 +147,9 @@ def get_inception(device="cpu") -> Inception:
     if key not in _INCEPTION: _INCEPTION[key] = Inception(device)
     return _INCEPTION[key]
 
-class ISUnavailable:
-    @staticmethod
-    def reason_for(inc) -> str:
-        return (f"Inception Score unavailable: the FID weights in use ({inc.weights_source}: {Path(inc.weights_path).name}) "
+def is_unavailable_reason(inc: Inception) -> str:
+    "Why Inception Score cannot be computed with these weights."
+    return (f"Inception Score unavailable: the FID weights in use ({inc.weights_source}: {Path(inc.weights_path).name}) "
                 "carry no 1008-class classifier, and no offline source of it exists; with internet, pytorch-fid's "
                 f"own {PYTORCH_FID_FILE} includes it")
 
@@ -192,9 +191,10 @@ def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size=
 
 # %% ../nbs/07_metrics.ipynb #38de6920
 def kid(fa: np.ndarray, fb: np.ndarray, subsets: int = 50, subset_size: int = 1000, seed: int = 0) -> tuple[float, float]:
-    "KID (mean, std over subsets) between two feature sets."
+    """KID (mean, std over subsets) between two feature sets. Subsets hold at most half of each set, so they
+    differ from one another and the std says something even when N is small."""
     rng = np.random.default_rng(seed)
-    m = min(len(fa), len(fb), subset_size); d = fa.shape[1]; vals = []
+    m = max(2, min(len(fa) // 2, len(fb) // 2, subset_size)); d = fa.shape[1]; vals = []
     for _ in range(subsets):
         x = fa[rng.choice(len(fa), m, replace=False)]; y = fb[rng.choice(len(fb), m, replace=False)]
         kxx, kyy, kxy = ((x @ x.T) / d + 1) ** 3, ((y @ y.T) / d + 1) ** 3, ((x @ y.T) / d + 1) ** 3
@@ -224,7 +224,7 @@ class Score:
 def inception_score(images: torch.Tensor, device="cpu", splits: int = 10, batch_size: int = 50) -> Score:
     "IS of uint8 images, or a `Score` whose `reason` says why it cannot be computed."
     inc = get_inception(device)
-    if not inc.has_classifier: return Score(None, n=len(images), reason=ISUnavailable.reason_for(inc))
+    if not inc.has_classifier: return Score(None, n=len(images), reason=is_unavailable_reason(inc))
     lg = torch.cat([inc.logits(images[i:i + batch_size]).cpu() for i in range(0, len(images), batch_size)])
     return Score(*inception_score_from_logits(lg, min(splits, len(images))), n=len(images))
 

@@ -69,7 +69,7 @@ def draw_face(attrs: dict, res: int = 64, rng: np.random.Generator | None = None
     if acc == "cat_ears":
         for sd in (-1, 1):
             ex, ey = cx + sd * 0.42 * s, cy - 0.62 * s
-            tri = np.maximum(np.abs(u - ex) * 1.6 + (v - ey) * 0.9, -(v - ey) - 0.0) - 0.22 * s
+            tri = np.maximum(np.abs(u - ex) * 1.6 + (v - ey) * 0.9, ey - v) - 0.22 * s
             C.paint(C.soft(tri), hair)
     C.paint(C.ellipse(cx, cy - 0.12 * s, 0.64 * s, 0.64 * s), hair)              # hair cap
     # neck, clothes, face

@@ -92,7 +92,6 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     t_cfg, m_cfg, l_cfg = cfg.train, cfg.model, cfg.loss
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     dev = pick_device(t_cfg.device)
-    if data.resolution not in (32, 64, 128): raise ValueError(f"{data.source}: resolution {data.resolution} is not 32, 64 or 128")
     torch.manual_seed(_seed(t_cfg.seed, 1))
     nets = {k: v.to(dev) for k, v in build_models(m_cfg, data.resolution).items()}
     G, D, E = nets["G"], nets["D"], nets.get("E")
