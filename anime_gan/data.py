@@ -14,7 +14,7 @@ from .procedural import procedural_faces
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb', 'decode_image',
-           'ImageSet', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8', 'Augment']
+           'ImageSet', 'dataset_key', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8', 'Augment']
 
 # %% ../nbs/02_data.ipynb #9d6d6689
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -105,23 +105,27 @@ class ImageSet:
     skipped: list = field(default_factory=list)   # [(name, reason)]
     attrs: dict | None = None                     # procedural attributes (index tensors), when known
     n_other_files: int = 0
+    min_size: int = 16
 
     def __len__(self): return len(self.images)
     @property
     def key(self) -> str:
-        "Identifies these exact pixels: source content + preparation settings."
-        return hashlib.sha256(f"{self.content_hash}|{self.resolution}|v{PREP_VERSION}".encode()).hexdigest()[:16]
+        "Identifies these exact pixels: source content + preparation settings (also the cache file name)."
+        return dataset_key(self.content_hash, self.resolution, self.min_size)
     def subset(self, idx) -> "ImageSet":
         idx = torch.as_tensor(idx, dtype=torch.long)
-        sub = ImageSet(self.images[idx], [self.names[i] for i in idx.tolist()], self.source,
-                       hashlib.sha256(f"{self.content_hash}|{idx.tolist()}".encode()).hexdigest(), self.resolution,
-                       [], {k: v[idx] for k, v in self.attrs.items()} if self.attrs else None)
-        return sub
+        return ImageSet(self.images[idx], [self.names[i] for i in idx.tolist()], self.source,
+                        hashlib.sha256(f"{self.content_hash}|{idx.tolist()}".encode()).hexdigest(), self.resolution,
+                        [], {k: v[idx] for k, v in self.attrs.items()} if self.attrs else None, 0, self.min_size)
     def manifest(self) -> dict:
         "A JSON-ready record of what this set is and what was dropped (with reasons)."
         return {"source": self.source or "procedural", "n_images": len(self), "resolution": self.resolution,
                 "content_hash": self.content_hash, "key": self.key, "n_skipped": len(self.skipped),
                 "skipped": [{"file": n, "reason": r} for n, r in self.skipped], "n_other_files": self.n_other_files}
+
+def dataset_key(content_hash: str, resolution: int, min_size: int) -> str:
+    "The one key of prepared pixels: what the source holds and how it was prepared."
+    return hashlib.sha256(f"{content_hash}|{resolution}|{min_size}|v{PREP_VERSION}".encode()).hexdigest()[:16]
 
 def _hash_items(items) -> str:
     h = hashlib.sha256()
@@ -140,15 +144,14 @@ def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool
     else:
         items, other = iter_source(cfg.source)
         content_hash = _hash_items(items)
-    key = hashlib.sha256(f"{content_hash}|{cfg.resolution}|{cfg.min_size}|v{PREP_VERSION}".encode()).hexdigest()[:16]
-    path = cache_dir("data") / f"{key}.pt"
+    path = cache_dir("data") / f"{dataset_key(content_hash, cfg.resolution, cfg.min_size)}.pt"
     if use_cache and path.exists():
         d = torch.load(path, weights_only=True)
         s = ImageSet(d["images"], d["names"], cfg.source, content_hash, cfg.resolution,
-                     [tuple(x) for x in d["skipped"]], d.get("attrs") or None, other)
+                     [tuple(x) for x in d["skipped"]], d.get("attrs") or None, other, cfg.min_size)
     elif items is None:
         imgs, attrs = procedural_faces(cfg.n_procedural, cfg.resolution, cfg.procedural_seed)
-        s = ImageSet(imgs, [f"procedural_{i:06d}" for i in range(len(imgs))], "", content_hash, cfg.resolution, [], attrs)
+        s = ImageSet(imgs, [f"procedural_{i:06d}" for i in range(len(imgs))], "", content_hash, cfg.resolution, [], attrs, 0, cfg.min_size)
     else:
         arrays, names, skipped = [], [], []
         for name, data in items:
@@ -158,7 +161,7 @@ def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool
             raise ValueError(f"data source {cfg.source}: none of its {len(items)} image files could be used; "
                              f"first reasons: {skipped[:3]}")
         imgs = torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
-        s = ImageSet(imgs, names, cfg.source, content_hash, cfg.resolution, skipped, None, other)
+        s = ImageSet(imgs, names, cfg.source, content_hash, cfg.resolution, skipped, None, other, cfg.min_size)
     if use_cache and not path.exists():
         atomic_save({"images": s.images, "names": s.names, "skipped": [list(x) for x in s.skipped],
                      "attrs": s.attrs or {}}, path)
