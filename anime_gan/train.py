@@ -61,7 +61,7 @@ class TrainResult:
     history: pd.DataFrame
     out_dir: Path
     steps: int
-    seconds: float         # wall time of training steps in this process (plus earlier sessions when resumed)
+    seconds: float         # training wall time up to the last checkpoint, summed over sessions when resumed
     images_per_second: float
 
 def _state(nets, opts, g_ema, step, history, cfg, seconds):
@@ -118,7 +118,7 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     bs, n_crit = batches.bs, t_cfg.n_critic
     end = t_cfg.steps if stop_after is None else min(t_cfg.steps, start + stop_after)
     bar = tqdm(range(start, end), initial=start, total=t_cfg.steps, disable=not progress, mininterval=2, desc=cfg.name)
-    t0 = time.time()
+    t0, elapsed = time.time(), seconds
     for step in bar:
         torch.manual_seed(_seed(t_cfg.seed, 2, step))             # dropout, augmentation
         gen = torch.Generator(dev).manual_seed(_seed(t_cfg.seed, 4, step))
@@ -165,7 +165,8 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
         if (step + 1) % t_cfg.sample_every == 0 or (last and end == t_cfg.steps):
             save_samples(g_ema if g_ema is not None else G, fixed_z, out / f"samples_{step + 1:06d}.png")
         if (step + 1) % t_cfg.ckpt_every == 0 or last:
-            atomic_save(_state(nets, opts, g_ema, step + 1, history, cfg, seconds + time.time() - t0), ckpt)
+            elapsed = seconds + time.time() - t0
+            atomic_save(_state(nets, opts, g_ema, step + 1, history, cfg, elapsed), ckpt)
             pd.DataFrame(history).to_csv(out / "history.csv", index=False)
         if callback: callback(step + 1, logs)
         bar.set_postfix(d=f"{logs['loss_d']:.3f}", g=f"{logs['loss_g']:.3f}", refresh=False)
@@ -173,7 +174,7 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     dt = time.time() - t0
     n_img = (end - start) * bs * (n_crit + 1)
     return TrainResult(g_ema if g_ema is not None else G, nets, pd.DataFrame(history), out, end,
-                       seconds + dt, n_img / dt if dt > 0 else float("nan"))
+                       elapsed, n_img / dt if n_img else float("nan"))
 
 # %% ../nbs/06_train.ipynb #161da290
 @torch.no_grad()
