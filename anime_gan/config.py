@@ -23,7 +23,8 @@ class DataCfg:
     split: tuple = (0.8, 0.1, 0.1) # train / val / test fractions
     split_seed: int = 0
     min_size: int = 16             # smaller images are skipped, with the reason reported
-    augment: tuple = ("flip",)     # any of: flip, color_jitter, autoaugment
+    augment: tuple = ("flip",)     # any of: flip, color_jitter, hue, rotate, autoaugment (real images only)
+    diffaug: str = ""              # DiffAugment policy on every D input, real and fake: e.g. "color,translation,cutout"
 
 @dataclass
 class ModelCfg:
@@ -41,6 +42,11 @@ class ModelCfg:
     attn_dropout: float = 0.1
     se_d: bool = False             # SE after every D conv (DCSEGAN)
     vae: bool = False              # VAE-GAN: an encoder, KL and feature reconstruction
+    arch: str = "dcgan"            # dcgan (z → image) / srgan (low-res image → image, `anime_gan.srgan`)
+    sr_scale: int = 2              # srgan: upscaling factor (a power of two)
+    sr_blocks: int = 8             # srgan: residual blocks in SRResNet
+    sr_width: int = 64             # srgan: SRResNet channels
+    sr_input_noise: float = 0.0    # srgan: std of Gaussian noise added to the low-res input in training
 
 @dataclass
 class LossCfg:
@@ -49,6 +55,8 @@ class LossCfg:
     gp_weight: float = 10.0        # for kind == "wgan-gp"
     kl_weight: float = 0.01        # VAE-GAN
     recon_weight: float = 1.0      # VAE-GAN feature-space reconstruction
+    adv_weight: float = 1.0        # weight of the adversarial term in G's loss (SRGAN: 1e-3)
+    content: str = ""              # G's content loss against the real image: "" / mse / vgg / auto (vgg if its weights are present, else mse)
 
 @dataclass
 class OptimCfg:
@@ -150,6 +158,17 @@ VARIANTS = {
     "wgan-gp":       {"loss.kind": "wgan-gp", "optim.betas": (0.0, 0.9), "optim.lr_g": 1e-4, "optim.lr_d": 1e-4,
                       "train.n_critic": 5, "model.d_norm": "layer"},
     "vae-gan":       {"model.vae": True},
+    "wgan-sn":       {"loss.kind": "wgan", "optim.name": "rmsprop", "optim.lr_g": 5e-5, "optim.lr_d": 5e-5,
+                      "train.n_critic": 5, "model.d_norm": "spectral"},
+    # paper 2's WGAN: the clipped critic trained with its DCGAN optimiser (Adam, lr 0.002)
+    "wgan-adam":     {"loss.kind": "wgan", "optim.lr_g": 2e-3, "optim.lr_d": 2e-3, "train.n_critic": 5, "model.d_norm": "none"},
+    # SRGAN: low-res image in, content loss + 1e-3 × adversarial loss (Ledig et al. 2017)
+    "srgan":         {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3,
+                      "optim.lr_g": 1e-4, "optim.lr_d": 1e-4, "optim.betas": (0.9, 0.999)},
+    # paper 2's noise-jittered SRGAN: colour/hue jitter on the training pairs and noise on the low-res input
+    "srgan-jitter":  {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3,
+                      "optim.lr_g": 1e-4, "optim.lr_d": 1e-4, "optim.betas": (0.9, 0.999),
+                      "data.augment": ("flip", "color_jitter", "hue"), "model.sr_input_noise": 0.05},
 }
 
 def make_config(variant: str, *overrides: dict, name: str | None = None) -> RunConfig:

@@ -4,17 +4,18 @@
 
 # %% ../nbs/02_data.ipynb #35ae1d7a
 from __future__ import annotations
-import hashlib, io, json, os, zipfile, warnings
+import hashlib, io, json, math, os, zipfile, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from .config import DataCfg
 from .procedural import procedural_faces
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb', 'decode_image',
-           'ImageSet', 'dataset_key', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8', 'Augment']
+__all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
+           'decode_image', 'ImageSet', 'dataset_key', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8',
+           'Augment', 'hue_shift', 'rotate', 'diff_augment', 'group_by_folder', 'read_labels', 'labels_for']
 
 # %% ../nbs/02_data.ipynb #9d6d6689
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -194,11 +195,11 @@ def to_uint8(x: torch.Tensor) -> torch.Tensor:
 
 class Augment:
     "Apply the named augmentations to a uint8 (B, 3, H, W) batch; returns float [-1, 1]."
-    KNOWN = ("flip", "color_jitter", "autoaugment")
-    def __init__(self, names=(), jitter: float = 0.2):
+    KNOWN = ("flip", "color_jitter", "hue", "rotate", "autoaugment")
+    def __init__(self, names=(), jitter: float = 0.2, hue: float = 0.1, degrees: float = 15.0):
         unknown = [n for n in names if n not in self.KNOWN]
         if unknown: raise ValueError(f"unknown augmentations {unknown}; known: {self.KNOWN}")
-        self.names, self.jitter = tuple(names), jitter
+        self.names, self.jitter, self.hue, self.degrees = tuple(names), jitter, hue, degrees
         if "autoaugment" in self.names:
             from torchvision.transforms import v2
             self._aa = v2.AutoAugment(v2.AutoAugmentPolicy.IMAGENET)
@@ -214,4 +215,93 @@ class Augment:
             m = x.mean(dim=(1, 2, 3), keepdim=True); x = (x - m) * r() + m       # contrast
             g = x.mean(dim=1, keepdim=True); x = (x - g) * r() + g               # saturation
             x = x.clamp(-1, 1)
+        if "hue" in self.names: x = hue_shift(x, (torch.rand(len(x), device=x.device) * 2 - 1) * self.hue)
+        if "rotate" in self.names: x = rotate(x, (torch.rand(len(x), device=x.device) * 2 - 1) * self.degrees)
         return x
+
+_YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+
+def hue_shift(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
+    "Rotate the hue of float [-1, 1] images by `turns` (per sample, fractions of a full turn) in YIQ space."
+    m = _YIQ.to(x); a = turns.to(x) * 2 * math.pi
+    c, s, o, z = a.cos(), a.sin(), torch.ones_like(a), torch.zeros_like(a)
+    rot = torch.stack([torch.stack([o, z, z], -1), torch.stack([z, c, -s], -1), torch.stack([z, s, c], -1)], -2)
+    t = torch.linalg.inv(m) @ rot @ m                                  # (B, 3, 3) acting on RGB
+    y = torch.einsum("bij,bjhw->bihw", t, (x + 1) / 2)
+    return (y * 2 - 1).clamp(-1, 1)
+
+def rotate(x: torch.Tensor, degrees: torch.Tensor) -> torch.Tensor:
+    "Rotate float images by `degrees` (per sample) about their centre, reflecting at the borders."
+    a = degrees.to(x) * math.pi / 180; c, s, z = a.cos(), a.sin(), torch.zeros_like(a)
+    theta = torch.stack([torch.stack([c, -s, z], -1), torch.stack([s, c, z], -1)], -2)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="bilinear", padding_mode="reflection", align_corners=False)
+
+# %% ../nbs/02_data.ipynb #5b578e3c
+def _da_color(x):
+    b = len(x); r = lambda: torch.rand(b, 1, 1, 1, device=x.device, dtype=x.dtype)
+    x = x + (r() - 0.5)                                                      # brightness
+    m = x.mean(1, keepdim=True); x = (x - m) * (r() * 2) + m                 # saturation
+    m = x.mean((1, 2, 3), keepdim=True); return (x - m) * (r() + 0.5) + m    # contrast
+
+def _da_translation(x, ratio: float = 0.125):
+    b = len(x); s = (torch.rand(b, 2, device=x.device) * 2 - 1) * ratio * 2      # shift in [-1, 1] grid units
+    theta = torch.zeros(b, 2, 3, device=x.device, dtype=x.dtype); theta[:, 0, 0] = theta[:, 1, 1] = 1; theta[:, :, 2] = s.to(x)
+    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    return F.grid_sample(x, grid, mode="nearest", padding_mode="zeros", align_corners=False)
+
+def _da_cutout(x, ratio: float = 0.5):
+    b, _, h, w = x.shape; ch, cw = int(h * ratio + 0.5), int(w * ratio + 0.5)
+    cy = torch.randint(0, h + 1 - ch % 2, (b, 1, 1), device=x.device); cx = torch.randint(0, w + 1 - cw % 2, (b, 1, 1), device=x.device)
+    yy = torch.arange(h, device=x.device)[None, :, None]; xx = torch.arange(w, device=x.device)[None, None, :]
+    hole = ((yy - cy).abs() < ch / 2) & ((xx - cx).abs() < cw / 2)
+    return x * (~hole)[:, None].to(x)
+
+DIFFAUG = {"color": _da_color, "translation": _da_translation, "cutout": _da_cutout}
+
+def diff_augment(x: torch.Tensor, policy: str = "color,translation,cutout") -> torch.Tensor:
+    "DiffAugment: the policy's differentiable augmentations, each drawn per sample."
+    for p in [p.strip() for p in policy.split(",") if p.strip()]:
+        if p not in DIFFAUG: raise ValueError(f"unknown DiffAugment op {p!r}; known: {sorted(DIFFAUG)}")
+        x = DIFFAUG[p](x)
+    return x
+
+# %% ../nbs/02_data.ipynb #c079f146
+def group_by_folder(s: ImageSet, groups=None) -> dict:
+    """`{folder: ImageSet}` by each image's parent folder name (`a/fire_fist/1.png` → `fire_fist`); `groups`
+    picks and orders them, and a missing one is an error naming the folders that exist."""
+    folders = [Path(n).parent.name for n in s.names]
+    found = list(dict.fromkeys(folders))
+    groups = list(groups) if groups else found
+    missing = [g for g in groups if g not in found]
+    if missing: raise ValueError(f"{s.source}: no images in folder(s) {missing}; folders with images: {found}")
+    return {g: s.subset([i for i, f in enumerate(folders) if f == g]) for g in groups}
+
+def read_labels(source, filename: str = "labels.csv"):
+    "The `labels.csv` inside a data folder or zip (anywhere in it) as a DataFrame keyed by file stem, or `None`."
+    import pandas as pd
+    src = Path(source)
+    if src.is_dir():
+        hits = sorted(src.rglob(filename)); data = hits[0].read_bytes() if hits else None
+    elif zipfile.is_zipfile(src):
+        with zipfile.ZipFile(src) as z:
+            hits = sorted(n for n in z.namelist() if Path(n).name == filename); data = z.read(hits[0]) if hits else None
+    else: return None
+    if data is None: return None
+    df = pd.read_csv(io.BytesIO(data))
+    if "file" not in df.columns: raise ValueError(f"{source}: {filename} has no `file` column (columns: {list(df.columns)})")
+    df["stem"] = [Path(f).stem for f in df["file"]]
+    if df["stem"].duplicated().any(): raise ValueError(f"{source}: {filename} lists a file twice: {df.stem[df.stem.duplicated()].tolist()[:3]}")
+    return df.set_index("stem")
+
+def labels_for(s: ImageSet, df, columns) -> dict:
+    """`{column: (class names, LongTensor of class indices)}` for the images of `s`; an image without a row is
+    an error naming it (a run never silently drops data)."""
+    stems = [Path(n).stem for n in s.names]
+    missing = [n for n, st in zip(s.names, stems) if st not in df.index]
+    if missing: raise ValueError(f"{s.source}: {len(missing)} images have no row in labels.csv, e.g. {missing[:3]}")
+    out = {}
+    for c in columns:
+        vals = df.loc[stems, c].astype(str).tolist(); classes = sorted(set(df[c].astype(str)))
+        out[c] = (classes, torch.tensor([classes.index(v) for v in vals]))
+    return out

@@ -74,7 +74,11 @@ def init_dcgan(m: nn.Module):
             nn.init.normal_(mod.weight, 1.0, 0.02); nn.init.zeros_(mod.bias)
 
 def build_models(m: ModelCfg, res: int) -> dict:
-    "`{'G': ..., 'D': ...}` (+ `'E'` for VAE-GAN) from a model config, DCGAN-initialised."
+    "`{'G': ..., 'D': ...}` (+ `'E'` for VAE-GAN) from a model config, DCGAN-initialised; `arch='srgan'` builds SRGAN's pair."
+    if m.arch == "srgan":
+        from anime_gan.srgan import build_srgan
+        return build_srgan(m, res)
+    if m.arch != "dcgan": raise ValueError(f"unknown model.arch {m.arch!r}; known: dcgan, srgan")
     nets = {"G": Generator(m.z_dim, res, m.g_width, m.g_norm, m.g_extra_layer, m.use, m.cmhsa, m.attn_res, m.heads, m.attn_dropout),
             "D": Discriminator(res, m.d_width, m.d_norm, m.se_d)}
     if m.vae: nets["E"] = Encoder(res, m.d_width, m.z_dim)

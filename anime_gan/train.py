@@ -11,9 +11,10 @@ import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 import torchvision
 from .config import RunConfig, to_dict, from_dict, save_config
-from .data import ImageSet, Augment, to_uint8, atomic_save
+from .data import ImageSet, Augment, to_float, to_uint8, atomic_save, diff_augment
 from .models import build_models
 from .losses import d_loss, g_loss, gradient_penalty, clip_weights, kl_divergence
+from .srgan import lowres, content_loss
 
 # %% auto #0
 __all__ = ['pick_device', 'make_optimizer', 'Batches', 'TrainResult', 'save_samples', 'train', 'sample']
@@ -112,7 +113,11 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     save_config(cfg, out / "config.json")
     batches = Batches(data.images.to(dev), t_cfg.batch_size, t_cfg.seed)
     augment = Augment(cfg.data.augment)
-    fixed_z = torch.randn(64, m_cfg.z_dim, generator=torch.Generator().manual_seed(_seed(t_cfg.seed, 3))).to(dev)
+    da = (lambda x: diff_augment(x, cfg.data.diffaug)) if cfg.data.diffaug else (lambda x: x)   # on every D input
+    sr = m_cfg.arch == "srgan"                                 # G's input: the real batch's low-res copy, not noise
+    content, _ = content_loss(l_cfg.content, dev)
+    if sr: fixed_z = lowres(to_float(data.images[:64]).to(dev), m_cfg.sr_scale)
+    else: fixed_z = torch.randn(64, m_cfg.z_dim, generator=torch.Generator().manual_seed(_seed(t_cfg.seed, 3))).to(dev)
     amp = t_cfg.amp and dev.type == "cuda"
     autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp)
     bs, n_crit = batches.bs, t_cfg.n_critic
@@ -123,11 +128,12 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
         torch.manual_seed(_seed(t_cfg.seed, 2, step))             # dropout, augmentation
         gen = torch.Generator(dev).manual_seed(_seed(t_cfg.seed, 4, step))
         noise = lambda: torch.randn(bs, m_cfg.z_dim, generator=gen, device=dev)
+        g_in = (lambda real: lowres(real, m_cfg.sr_scale, m_cfg.sr_input_noise)) if sr else (lambda real: noise())
         for k in range(n_crit):                                       # --- discriminator / critic
             real = augment(batches(step * n_crit + k))
             with autocast():
-                with torch.no_grad(): fake = G(noise())
-                r_logit, f_logit = D(real), D(fake)
+                with torch.no_grad(): fake = G(g_in(real))
+                r_logit, f_logit = D(da(real)), D(da(fake))
                 loss_d = d_loss(l_cfg.kind, r_logit.float(), f_logit.float())
                 if E is not None:                                     # VAE-GAN: reconstructions are fakes too
                     with torch.no_grad():
@@ -139,9 +145,11 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
             opts["D"].step()
             if l_cfg.kind == "wgan": clip_weights(D, l_cfg.clip)
         with autocast():                                              # --- generator (and encoder)
-            fake = G(noise())
-            loss_g = g_loss(l_cfg.kind, D(fake).float())
+            fake = G(g_in(real))
+            loss_g = l_cfg.adv_weight * g_loss(l_cfg.kind, D(da(fake)).float())
             logs_extra = {}
+            if content is not None:                                   # SRGAN: content loss against the real image
+                c = content(fake.float(), real.float()); loss_g = loss_g + c; logs_extra["content"] = c.item()
             if E is not None:
                 mu, logvar = E(real)
                 rec = G(mu + (0.5 * logvar).exp() * noise())
