@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 PROFILE ?= quick
 DATA    ?=
 PAPERS  ?=
+PARAMS  ?=
 
 .PHONY: install reproduce test bench export readme clean-quick
 
@@ -20,7 +21,7 @@ $(STAMP): settings.ini setup.py pyproject.toml
 install: $(STAMP)
 
 reproduce: $(STAMP)
-	$(BIN)/anime-gan-reproduce --profile $(PROFILE) --data "$(DATA)" $(if $(PAPERS),--papers $(PAPERS))
+	$(BIN)/anime-gan-reproduce --profile $(PROFILE) --data "$(DATA)" $(if $(PAPERS),--papers $(PAPERS)) $(foreach p,$(PARAMS),--param $(p))
 
 test: $(STAMP)
 	$(BIN)/nbdev_test --n_workers 1

@@ -65,8 +65,14 @@ def main(argv=None):
     p.add_argument("--papers", nargs="*", help="paper notebook stems or number prefixes (default: all)")
     p.add_argument("--out", default=None, help="results root (default: papers_results/ in the checkout)")
     p.add_argument("--log-output", action="store_true", help="stream the notebooks' output")
+    p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
+                   help="another notebook parameter, e.g. -p sr_data=~/data/anime-faces-selfie2anime-128.zip (repeatable)")
     a = p.parse_args(argv)
-    status = reproduce(a.profile, a.data, a.papers, a.out, log_output=a.log_output)
+    extra = {}
+    for kv in a.param:
+        if "=" not in kv: p.error(f"--param {kv!r}: expected NAME=VALUE")
+        k, v = kv.split("=", 1); extra[k.strip()] = v
+    status = reproduce(a.profile, a.data, a.papers, a.out, extra=extra, log_output=a.log_output)
     failed = {k: v for k, v in status.items() if v != "ok"}
     print(f"[reproduce] {len(status) - len(failed)} of {len(status)} notebooks ok" + (f"; failed: {failed}" if failed else ""))
     sys.exit(1 if failed else 0)
