@@ -60,9 +60,9 @@ def n_clusters(f: np.ndarray, cut: float) -> int:
 
 def count_modes(fake_feats: np.ndarray, train_feats: np.ndarray) -> dict:
     "Modes of the samples against the training images (see above)."
-    cut = 0.5 * float(np.median(leave_one_out(train_feats)))
-    idx, _ = nearest(fake_feats, train_feats)
-    p = np.bincount(idx, minlength=len(train_feats)) / len(idx); p = p[p > 0]
+    m = memorisation(fake_feats, train_feats)
+    cut = 0.5 * float(np.median(m.train_loo))
+    p = np.bincount(m.nn_index, minlength=len(train_feats)) / len(m.nn_index); p = p[p > 0]
     return {"clusters_fake": n_clusters(fake_feats, cut), "clusters_train": n_clusters(train_feats, cut),
             "train_images_hit": int(len(p)), "effective_modes": float(np.exp(-(p * np.log(p)).sum())),
             "n_train": len(train_feats), "n_fake": len(fake_feats), "cut": cut}

@@ -145,6 +145,11 @@ def override(cfg: RunConfig, changes: dict | None = None, **kw) -> RunConfig:
     return cfg
 
 # %% ../nbs/00_config.ipynb #34447732
+# the WGAN paper's recipe: no sigmoid, weight clipping, RMSprop 5e-5, 5 critic steps
+_WGAN = {"loss.kind": "wgan", "optim.name": "rmsprop", "optim.lr_g": 5e-5, "optim.lr_d": 5e-5, "train.n_critic": 5, "model.d_norm": "none"}
+# SRGAN: low-res image in, content loss + 1e-3 × adversarial loss (Ledig et al. 2017)
+_SRGAN = {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3, "optim.lr_g": 1e-4, "optim.lr_d": 1e-4,
+          "optim.betas": (0.9, 0.999)}
 VARIANTS = {
     "dcgan":         {},
     "use-gan":       {"model.use": True},
@@ -152,23 +157,16 @@ VARIANTS = {
     "use-cmhsa-gan": {"model.use": True, "model.cmhsa": True},
     "dcsegan":       {"model.se_d": True},
     "dcgan-sn":      {"model.d_norm": "spectral"},
-    # the WGAN paper's recipe: no sigmoid, weight clipping, RMSprop 5e-5, 5 critic steps
-    "wgan":          {"loss.kind": "wgan", "optim.name": "rmsprop", "optim.lr_g": 5e-5, "optim.lr_d": 5e-5,
-                      "train.n_critic": 5, "model.d_norm": "none"},
+    "wgan":          _WGAN,
     "wgan-gp":       {"loss.kind": "wgan-gp", "optim.betas": (0.0, 0.9), "optim.lr_g": 1e-4, "optim.lr_d": 1e-4,
                       "train.n_critic": 5, "model.d_norm": "layer"},
     "vae-gan":       {"model.vae": True},
-    "wgan-sn":       {"loss.kind": "wgan", "optim.name": "rmsprop", "optim.lr_g": 5e-5, "optim.lr_d": 5e-5,
-                      "train.n_critic": 5, "model.d_norm": "spectral"},
+    "wgan-sn":       {**_WGAN, "model.d_norm": "spectral"},
     # paper 2's WGAN: the clipped critic trained with its DCGAN optimiser (Adam, lr 0.002)
     "wgan-adam":     {"loss.kind": "wgan", "optim.lr_g": 2e-3, "optim.lr_d": 2e-3, "train.n_critic": 5, "model.d_norm": "none"},
-    # SRGAN: low-res image in, content loss + 1e-3 × adversarial loss (Ledig et al. 2017)
-    "srgan":         {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3,
-                      "optim.lr_g": 1e-4, "optim.lr_d": 1e-4, "optim.betas": (0.9, 0.999)},
+    "srgan":         _SRGAN,
     # paper 2's noise-jittered SRGAN: colour/hue jitter on the training pairs and noise on the low-res input
-    "srgan-jitter":  {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3,
-                      "optim.lr_g": 1e-4, "optim.lr_d": 1e-4, "optim.betas": (0.9, 0.999),
-                      "data.augment": ("flip", "color_jitter", "hue"), "model.sr_input_noise": 0.05},
+    "srgan-jitter":  {**_SRGAN, "data.augment": ("flip", "color_jitter", "hue"), "model.sr_input_noise": 0.05},
 }
 
 def make_config(variant: str, *overrides: dict, name: str | None = None) -> RunConfig:

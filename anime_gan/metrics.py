@@ -16,7 +16,8 @@ from .data import cache_dir, atomic_save
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FIDWeightsMissing', 'fid_inception_skeleton',
            'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights',
            'Inception', 'get_inception', 'is_unavailable_reason', 'features', 'stats', 'frechet_distance',
-           'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'evaluate']
+           'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid',
+           'compare_features', 'evaluate']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -243,13 +244,17 @@ def fid(a, b, device="cpu", batch_size: int = 50, key_b: str | None = None) -> S
     fb = reference_features(b, key_b, device, batch_size) if key_b else features(b, device, batch_size)
     return Score(frechet_distance(stats(fa), stats(fb)), n=min(len(fa), len(fb)))
 
+def compare_features(ff: np.ndarray, fr: np.ndarray, kid_subset: int = 1000) -> dict:
+    "FID and KID (mean, std) between generated features `ff` and real features `fr`, with N of each."
+    k, k_std = kid(ff, fr, subset_size=kid_subset)
+    return {"fid": frechet_distance(stats(ff), stats(fr)), "kid": k, "kid_std": k_std, "n_fake": len(ff), "n_real": len(fr)}
+
 def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu", batch_size=50,
              kid_subset: int = 1000) -> dict:
     "FID, KID and IS of generated `fake` against `real` (features cached under `real_key`), with N of each."
     t = time.time()
     ff = features(fake, device, batch_size)
     fr = reference_features(real, real_key, device, batch_size)
-    k, k_std = kid(ff, fr, subset_size=kid_subset)
     is_ = inception_score(fake, device, batch_size=batch_size)
-    return {"fid": frechet_distance(stats(ff), stats(fr)), "kid": k, "kid_std": k_std, "is": is_.value,
-            "is_std": is_.std, "is_reason": is_.reason, "n_fake": len(ff), "n_real": len(fr), "eval_seconds": time.time() - t}
+    return {**compare_features(ff, fr, kid_subset), "is": is_.value, "is_std": is_.std, "is_reason": is_.reason,
+            "eval_seconds": time.time() - t}

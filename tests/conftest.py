@@ -10,3 +10,14 @@ def shared(name: str) -> Path:
     p = SHARED / name
     if not p.exists(): pytest.skip(f"{p} not present (development data is optional)")
     return p
+
+
+# a tiny DCGAN-family budget and 64 procedural faces, shared by the training tests
+TINY = {"model.g_width": 8, "model.d_width": 8, "train.batch_size": 16, "data.resolution": 32, "train.ckpt_every": 3}
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    from anime_gan.data import prepare, DataCfg
+    os.environ["ANIME_GAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
+    return prepare(DataCfg(n_procedural=64, resolution=32), verbose=False)

@@ -1,7 +1,7 @@
 "Blocks and measures of papers 1 and 2: SRGAN, DiffAugment in the loop, memorisation on real features, grouped/labelled data."
 import os
 import numpy as np, pytest, torch
-from conftest import shared
+from conftest import shared, TINY
 from anime_gan.config import make_config
 from anime_gan.data import prepare, DataCfg, group_by_folder, read_labels, labels_for, to_float, diff_augment
 from anime_gan.srgan import SRResNet, SRDiscriminator, lowres, psnr, bicubic, downscale, upscale, content_loss
@@ -9,13 +9,6 @@ from anime_gan.train import train
 from anime_gan.analysis import memorisation, count_modes
 from anime_gan.procedural import procedural_faces
 
-TINY = {"model.g_width": 8, "model.d_width": 8, "train.batch_size": 16, "data.resolution": 32, "train.ckpt_every": 3}
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    os.environ["ANIME_GAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    return prepare(DataCfg(n_procedural=64, resolution=32), verbose=False)
 
 
 @pytest.mark.parametrize("scale", [2, 4])

@@ -4,14 +4,8 @@ import pytest, torch
 from anime_gan.config import make_config, VARIANTS
 from anime_gan.data import prepare, DataCfg
 from anime_gan.train import train
+from conftest import TINY
 
-TINY = {"model.g_width": 8, "model.d_width": 8, "train.batch_size": 16, "data.resolution": 32, "train.ckpt_every": 3}
-
-
-@pytest.fixture(scope="module")
-def data(tmp_path_factory):
-    os.environ["ANIME_GAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
-    return prepare(DataCfg(n_procedural=64, resolution=32), verbose=False)
 
 
 def _states_equal(a, b):
