@@ -42,11 +42,21 @@ class ModelCfg:
     attn_dropout: float = 0.1
     se_d: bool = False             # SE after every D conv (DCSEGAN)
     vae: bool = False              # VAE-GAN: an encoder, KL and feature reconstruction
-    arch: str = "dcgan"            # dcgan (z → image) / srgan (low-res image → image, `anime_gan.srgan`)
+    arch: str = "dcgan"            # dcgan (z → image) / srgan (low-res image → image, `anime_gan.srgan`) / stylegan (`anime_gan.stylegan`)
     sr_scale: int = 2              # srgan: upscaling factor (a power of two)
     sr_blocks: int = 8             # srgan: residual blocks in SRResNet
     sr_width: int = 64             # srgan: SRResNet channels
     sr_input_noise: float = 0.0    # srgan: std of Gaussian noise added to the low-res input in training
+    w_dim: int = 512               # stylegan: W space size
+    map_layers: int = 8            # stylegan: mapping network depth
+    channel_base: int = 16384      # stylegan: channels at resolution r = min(channel_max, channel_base // r)
+    channel_max: int = 512
+    sg_style: str = "modulated"    # stylegan: modulated (StyleGAN2) / adain (StyleGAN-1)
+    progressive: bool = False      # stylegan: progressive growing (G and D fade in one resolution at a time)
+    grow_steps: int = 1000         # stylegan, progressive: steps per resolution phase (half fade-in, half stable)
+    start_res: int = 8             # stylegan, progressive: the first resolution trained
+    mixing_prob: float = 0.9       # stylegan: style-mixing regularisation probability
+    mbstd_group: int = 4           # stylegan: minibatch-stddev group size
 
 @dataclass
 class LossCfg:
@@ -57,6 +67,11 @@ class LossCfg:
     recon_weight: float = 1.0      # VAE-GAN feature-space reconstruction
     adv_weight: float = 1.0        # weight of the adversarial term in G's loss (SRGAN: 1e-3)
     content: str = ""              # G's content loss against the real image: "" / mse / vgg / auto (vgg if its weights are present, else mse)
+    r1_gamma: float = 0.0          # R1 penalty γ/2·‖∇D(real)‖² (0 = off)
+    r1_every: int = 16             # lazy R1: every this many D steps (scaled up by it)
+    pl_weight: float = 0.0         # path-length regularisation weight (0 = off)
+    pl_every: int = 4              # lazy path length: every this many G steps
+    pl_decay: float = 0.01         # running-mean decay of the path length
 
 @dataclass
 class OptimCfg:
@@ -150,6 +165,11 @@ _WGAN = {"loss.kind": "wgan", "optim.name": "rmsprop", "optim.lr_g": 5e-5, "opti
 # SRGAN: low-res image in, content loss + 1e-3 × adversarial loss (Ledig et al. 2017)
 _SRGAN = {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3, "optim.lr_g": 1e-4, "optim.lr_d": 1e-4,
           "optim.betas": (0.9, 0.999)}
+# StyleGAN2 (Karras et al. 2020) at small scale: z, w 512; Adam (0, 0.99) lr 0.0025; R1 γ 1 every 16 D steps;
+# path length 2 every 4 G steps; mixing 0.9; G EMA (per-step decay 0.999)
+_STYLEGAN = {"model.arch": "stylegan", "model.z_dim": 512, "model.channel_base": 8192, "model.channel_max": 512,
+             "loss.kind": "bce", "loss.r1_gamma": 1.0, "loss.pl_weight": 2.0, "optim.lr_g": 2.5e-3, "optim.lr_d": 2.5e-3,
+             "optim.betas": (0.0, 0.99), "train.ema": 0.999, "data.augment": ("flip",)}
 VARIANTS = {
     "dcgan":         {},
     "use-gan":       {"model.use": True},
@@ -167,6 +187,13 @@ VARIANTS = {
     "srgan":         _SRGAN,
     # paper 2's noise-jittered SRGAN: colour/hue jitter on the training pairs and noise on the low-res input
     "srgan-jitter":  {**_SRGAN, "data.augment": ("flip", "color_jitter", "hue"), "model.sr_input_noise": 0.05},
+    # the thesis' three StyleGANs: (a) StyleGAN-1 style (AdaIN, progressive growing, R1), (b) StyleGAN2 without
+    # growing (config-e-like: NS loss, lazy R1, path length, mixing, G EMA), (c) (b) with twice the channels
+    "stylegan-a":    {**_STYLEGAN, "model.sg_style": "adain", "model.progressive": True, "loss.pl_weight": 0.0,
+                      "optim.lr_g": 1e-3, "optim.lr_d": 1e-3},
+    "stylegan-b":    _STYLEGAN,
+    "stylegan-c":    {**_STYLEGAN, "model.channel_base": 32768, "model.channel_max": 1024},
+    "stylegan2":     _STYLEGAN,
 }
 
 def make_config(variant: str, *overrides: dict, name: str | None = None) -> RunConfig:

@@ -4,10 +4,11 @@
 
 # %% ../nbs/05_losses.ipynb #82dcc6c2
 from __future__ import annotations
-import torch, torch.nn as nn, torch.nn.functional as F
+import math, torch, torch.nn as nn, torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['LOSSES', 'd_loss', 'g_loss', 'gradient_penalty', 'clip_weights', 'kl_divergence']
+__all__ = ['LOSSES', 'd_loss', 'g_loss', 'gradient_penalty', 'clip_weights', 'kl_divergence', 'r1_penalty', 'path_lengths',
+           'path_length_penalty']
 
 # %% ../nbs/05_losses.ipynb #b2e02f76
 LOSSES = ("bce", "wgan", "wgan-gp", "hinge")
@@ -40,3 +41,23 @@ def clip_weights(D: nn.Module, c: float):
 def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "KL(N(mu, σ²) ‖ N(0, 1)), summed over z, averaged over the batch."
     return (-0.5 * (1 + logvar - mu.square() - logvar.exp()).sum(1)).mean()
+
+# %% ../nbs/05_losses.ipynb #431e10b5
+def r1_penalty(D: nn.Module, real: torch.Tensor, logits: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """E‖∇ₓD(x)‖² on `real` (which must require grad when `logits` = D(real) is given); returns (penalty, logits)
+    so the same forward pass also serves the D loss."""
+    if logits is None:
+        real = real.detach().requires_grad_(True); logits = D(real)
+    g, = torch.autograd.grad(logits.float().sum(), real, create_graph=True)
+    return g.float().square().sum([1, 2, 3]).mean(), logits
+
+def path_lengths(img: torch.Tensor, ws: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+    "‖J_wᵀ y‖ per sample, y = `noise` (default N(0, I)/√(H·W)), averaged over the w layers as in StyleGAN2."
+    y = torch.randn_like(img) / math.sqrt(img.shape[2] * img.shape[3]) if noise is None else noise
+    g, = torch.autograd.grad((img.float() * y).sum(), ws, create_graph=True)
+    return g.float().square().sum(2).mean(1).sqrt()
+
+def path_length_penalty(lengths: torch.Tensor, pl_mean: torch.Tensor, decay: float = 0.01) -> torch.Tensor:
+    "(length − running mean)², updating the running mean `pl_mean` (a buffer) in place."
+    with torch.no_grad(): pl_mean.copy_(pl_mean.lerp(lengths.mean().to(pl_mean.dtype), decay))
+    return (lengths - pl_mean).square().mean()

@@ -78,7 +78,10 @@ def build_models(m: ModelCfg, res: int) -> dict:
     if m.arch == "srgan":
         from anime_gan.srgan import build_srgan
         return build_srgan(m, res)
-    if m.arch != "dcgan": raise ValueError(f"unknown model.arch {m.arch!r}; known: dcgan, srgan")
+    if m.arch == "stylegan":
+        from anime_gan.stylegan import build_stylegan
+        return build_stylegan(m, res)
+    if m.arch != "dcgan": raise ValueError(f"unknown model.arch {m.arch!r}; known: dcgan, srgan, stylegan")
     nets = {"G": Generator(m.z_dim, res, m.g_width, m.g_norm, m.g_extra_layer, m.use, m.cmhsa, m.attn_res, m.heads, m.attn_dropout),
             "D": Discriminator(res, m.d_width, m.d_norm, m.se_d)}
     if m.vae: nets["E"] = Encoder(res, m.d_width, m.z_dim)

@@ -13,7 +13,7 @@ import torchvision
 from .config import RunConfig, to_dict, from_dict, save_config
 from .data import ImageSet, Augment, to_float, to_uint8, atomic_save, diff_augment
 from .models import build_models
-from .losses import d_loss, g_loss, gradient_penalty, clip_weights, kl_divergence
+from .losses import d_loss, g_loss, gradient_penalty, clip_weights, kl_divergence, r1_penalty, path_lengths, path_length_penalty
 from .srgan import lowres, content_loss
 
 # %% auto #0
@@ -27,10 +27,12 @@ def pick_device(name: str = "auto") -> torch.device:
     if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available(): return torch.device("mps")
     return torch.device("cpu")
 
-def make_optimizer(o, params, lr: float) -> torch.optim.Optimizer:
-    if o.name == "adam": return torch.optim.Adam(params, lr=lr, betas=tuple(o.betas))
-    if o.name == "rmsprop": return torch.optim.RMSprop(params, lr=lr)
-    if o.name == "sgd": return torch.optim.SGD(params, lr=lr, momentum=o.momentum)
+def make_optimizer(o, params, lr: float, lazy: int = 0) -> torch.optim.Optimizer:
+    "`lazy` = the interval of a lazy regulariser on these parameters: lr and Adam betas are scaled by k/(k+1) (StyleGAN2)."
+    c = lazy / (lazy + 1) if lazy else 1.0
+    if o.name == "adam": return torch.optim.Adam(params, lr=lr * c, betas=tuple(b ** c for b in o.betas))
+    if o.name == "rmsprop": return torch.optim.RMSprop(params, lr=lr * c)
+    if o.name == "sgd": return torch.optim.SGD(params, lr=lr * c, momentum=o.momentum)
     raise ValueError(f"unknown optimiser {o.name!r}; known: adam, rmsprop, sgd")
 
 def _seed(*parts) -> int:
@@ -97,7 +99,10 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     nets = {k: v.to(dev) for k, v in build_models(m_cfg, data.resolution).items()}
     G, D, E = nets["G"], nets["D"], nets.get("E")
     g_params = list(G.parameters()) + (list(E.parameters()) if E is not None else [])
-    opts = {"G": make_optimizer(cfg.optim, g_params, cfg.optim.lr_g), "D": make_optimizer(cfg.optim, D.parameters(), cfg.optim.lr_d)}
+    r1_on, pl_on = l_cfg.r1_gamma > 0, l_cfg.pl_weight > 0
+    if pl_on and not hasattr(G, "mapping"): raise ValueError(f"{cfg.name}: loss.pl_weight needs a style generator (model.arch='stylegan')")
+    opts = {"G": make_optimizer(cfg.optim, g_params, cfg.optim.lr_g, l_cfg.pl_every if pl_on else 0),
+            "D": make_optimizer(cfg.optim, D.parameters(), cfg.optim.lr_d, l_cfg.r1_every if r1_on else 0)}
     g_ema = copy.deepcopy(G).eval().requires_grad_(False) if t_cfg.ema > 0 else None
     start, history, seconds = 0, [], 0.0
     ckpt = out / "checkpoint.pt"
@@ -124,13 +129,18 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     end = t_cfg.steps if stop_after is None else min(t_cfg.steps, start + stop_after)
     bar = tqdm(range(start, end), initial=start, total=t_cfg.steps, disable=not progress, mininterval=2, desc=cfg.name)
     t0, elapsed = time.time(), seconds
+    growing = [n for n in (*nets.values(), g_ema) if hasattr(n, "on_step")]   # progressive growing follows the step
+    r1, pl = torch.zeros((), device=dev), torch.zeros((), device=dev)
     for step in bar:
+        for n in growing: n.on_step(step)
         torch.manual_seed(_seed(t_cfg.seed, 2, step))             # dropout, augmentation
         gen = torch.Generator(dev).manual_seed(_seed(t_cfg.seed, 4, step))
         noise = lambda: torch.randn(bs, m_cfg.z_dim, generator=gen, device=dev)
         g_in = (lambda real: lowres(real, m_cfg.sr_scale, m_cfg.sr_input_noise)) if sr else (lambda real: noise())
         for k in range(n_crit):                                       # --- discriminator / critic
             real = augment(batches(step * n_crit + k))
+            r1_now = r1_on and (step * n_crit + k) % l_cfg.r1_every == 0    # lazy R1
+            if r1_now: real = real.detach().requires_grad_(True)
             with autocast():
                 with torch.no_grad(): fake = G(g_in(real))
                 r_logit, f_logit = D(da(real)), D(da(fake))
@@ -140,8 +150,9 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
                         mu, logvar = E(real); rec = G(mu + (0.5 * logvar).exp() * noise())
                     loss_d = 0.5 * (loss_d + d_loss(l_cfg.kind, r_logit.float(), D(rec).float()))
             gp = gradient_penalty(D, real, fake) if l_cfg.kind == "wgan-gp" else torch.zeros((), device=dev)
+            if r1_now: r1 = r1_penalty(D, real, r_logit)[0]
             opts["D"].zero_grad(set_to_none=True)
-            (loss_d + l_cfg.gp_weight * gp).backward()
+            (loss_d + l_cfg.gp_weight * gp + (0.5 * l_cfg.r1_gamma * l_cfg.r1_every * r1 if r1_now else 0)).backward()
             opts["D"].step()
             if l_cfg.kind == "wgan": clip_weights(D, l_cfg.clip)
         with autocast():                                              # --- generator (and encoder)
@@ -157,6 +168,10 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
                 kl, recon = kl_divergence(mu.float(), logvar.float()), F.mse_loss(h_rec.float(), h_real.float().detach())
                 loss_g = loss_g + g_loss(l_cfg.kind, r_out.float()) + l_cfg.kl_weight * kl + l_cfg.recon_weight * recon
                 logs_extra = {"kl": kl.item(), "recon": recon.item()}
+        if pl_on and step % l_cfg.pl_every == 0:                      # lazy path-length regularisation
+            with autocast(): img, ws = G(noise()[:max(1, bs // 2)], return_ws=True)
+            pl = path_length_penalty(path_lengths(img, ws), G.pl_mean, l_cfg.pl_decay)
+            loss_g = loss_g + l_cfg.pl_weight * l_cfg.pl_every * pl
         opts["G"].zero_grad(set_to_none=True)
         loss_g.backward()
         opts["G"].step()
@@ -165,7 +180,8 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
                 for pe, p in zip(g_ema.parameters(), G.parameters()): pe.lerp_(p, 1 - t_cfg.ema)
                 for be, b in zip(g_ema.buffers(), G.buffers()): be.copy_(b)
         logs = {"step": step + 1, "loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": r_logit.float().mean().item(),
-                "d_fake": f_logit.float().mean().item(), "gp": gp.item(), **logs_extra}
+                "d_fake": f_logit.float().mean().item(), "gp": gp.item(), **logs_extra,
+                **({"r1": r1.item()} if r1_on else {}), **({"pl": pl.item(), "pl_mean": G.pl_mean.item()} if pl_on else {})}
         if (step + 1) % t_cfg.log_every == 0 or step + 1 == end: history.append(logs)
         if not all(math.isfinite(v) for v in logs.values()):
             raise FloatingPointError(f"{cfg.name}: non-finite loss at step {step + 1}: {logs}; last checkpoint {ckpt if ckpt.exists() else 'none'}")
