@@ -16,7 +16,7 @@ __all__ = ['VARIANTS', 'DataCfg', 'ModelCfg', 'LossCfg', 'OptimCfg', 'TrainCfg',
 @dataclass
 class DataCfg:
     "Where images come from and how they are prepared."
-    source: str = ""               # folder or .zip; "" = the embedded procedural faces
+    source: str = ""               # folder or .zip; "" = the embedded procedural faces; "procedural:figures" = full-body figures
     resolution: int = 64           # images are resized (shorter side) and centre-cropped to this
     n_procedural: int = 2000       # how many procedural faces when `source` is ""
     procedural_seed: int = 0

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from .config import DataCfg
-from .procedural import procedural_faces
+from .procedural import procedural_faces, procedural_figures
 
 # %% auto #0
-__all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
+__all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'PROCEDURAL', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
            'decode_image', 'ImageSet', 'dataset_key', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8',
            'Augment', 'hue_shift', 'rotate', 'diff_augment', 'group_by_folder', 'read_labels', 'labels_for']
 
@@ -135,11 +135,16 @@ def _hash_items(items) -> str:
     return h.hexdigest()
 
 # %% ../nbs/02_data.ipynb #2cebf026
+PROCEDURAL = {"": "faces", "procedural:faces": "faces", "procedural:figures": "figures"}   # the embedded sets
+
 def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool = True, **kw) -> ImageSet:
     "Prepared images for `cfg` (or `DataCfg(**kw)`): from the cache when the same content was prepared before."
     cfg = cfg or DataCfg(**kw)
-    if not cfg.source:
-        content = f"procedural|n={cfg.n_procedural}|seed={cfg.procedural_seed}"
+    kind = PROCEDURAL.get(cfg.source)                    # "", "procedural:faces" or "procedural:figures"
+    if cfg.source.startswith("procedural:") and kind is None:
+        raise ValueError(f"data source {cfg.source!r}: unknown procedural set; known: {sorted(k for k in PROCEDURAL if k)}")
+    if kind is not None:
+        content = f"procedural|n={cfg.n_procedural}|seed={cfg.procedural_seed}" + ("" if kind == "faces" else f"|{kind}")
         content_hash = hashlib.sha256(content.encode()).hexdigest()
         items, other = None, 0
     else:
@@ -151,8 +156,9 @@ def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool
         s = ImageSet(d["images"], d["names"], cfg.source, content_hash, cfg.resolution,
                      [tuple(x) for x in d["skipped"]], d.get("attrs") or None, other, cfg.min_size)
     elif items is None:
-        imgs, attrs = procedural_faces(cfg.n_procedural, cfg.resolution, cfg.procedural_seed)
-        s = ImageSet(imgs, [f"procedural_{i:06d}" for i in range(len(imgs))], "", content_hash, cfg.resolution, [], attrs, 0, cfg.min_size)
+        draw = procedural_faces if kind == "faces" else procedural_figures
+        imgs, attrs = draw(cfg.n_procedural, cfg.resolution, cfg.procedural_seed)
+        s = ImageSet(imgs, [f"procedural_{i:06d}" for i in range(len(imgs))], cfg.source, content_hash, cfg.resolution, [], attrs, 0, cfg.min_size)
     else:
         arrays, names, skipped = [], [], []
         for name, data in items:
@@ -167,7 +173,7 @@ def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool
         atomic_save({"images": s.images, "names": s.names, "skipped": [list(x) for x in s.skipped],
                      "attrs": s.attrs or {}}, path)
     if verbose:
-        print(f"{cfg.source or 'procedural faces'}: {len(s)} images at {cfg.resolution}px, "
+        print(f"{cfg.source or 'procedural:faces'}: {len(s)} images at {cfg.resolution}px, "
               f"{len(s.skipped)} skipped, {other} non-image files ignored, content {content_hash[:12]}")
         for n, r in s.skipped: print(f"  skipped {n}: {r}")
     return s

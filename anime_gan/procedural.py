@@ -8,7 +8,8 @@ import numpy as np, torch
 
 # %% auto #0
 __all__ = ['HAIR_COLOURS', 'EYE_COLOURS', 'HAIR_STYLES', 'SKINS', 'BACKGROUNDS', 'ACCESSORIES', 'ATTRIBUTES', 'N_COMBINATIONS',
-           'draw_face', 'sample_attributes', 'procedural_faces', 'attribute_names']
+           'POSES', 'GARMENTS', 'GARMENT_COLOURS', 'FIGURE_HAIR', 'FIGURE_ATTRIBUTES', 'draw_face', 'sample_attributes',
+           'procedural_faces', 'attribute_names', 'draw_figure', 'procedural_figures']
 
 # %% ../nbs/01_procedural.ipynb #40dcc202
 HAIR_COLOURS = {"black": (38, 34, 48), "brown": (118, 72, 42), "blonde": (246, 214, 120), "red": (206, 52, 56),
@@ -130,3 +131,69 @@ def procedural_faces(n: int, res: int = 64, seed: int = 0) -> tuple[torch.Tensor
 def attribute_names(attrs: dict, i: int) -> dict:
     "The attribute names of image `i`."
     return {k: ATTRIBUTES[k][int(v[i])] for k, v in attrs.items()}
+
+# %% ../nbs/01_procedural.ipynb #21ec99f7
+POSES = ("arms_down", "arms_out", "arms_up")
+GARMENTS = ("dress", "skirt", "trousers")
+GARMENT_COLOURS = {"red": (210, 50, 60), "blue": (50, 90, 210), "green": (50, 160, 80), "yellow": (240, 200, 40),
+                   "purple": (140, 70, 190), "black": (40, 40, 50)}
+FIGURE_HAIR = {k: HAIR_COLOURS[k] for k in ("black", "blonde", "pink", "silver")}
+FIGURE_ATTRIBUTES = {"pose": list(POSES), "garment": list(GARMENTS), "colour": list(GARMENT_COLOURS), "hair": list(FIGURE_HAIR)}
+
+def _segment(C: _Canvas, x0, y0, x1, y1, r):
+    "Coverage of a capsule: the segment (x0, y0)–(x1, y1) thickened by r."
+    px, py, dx, dy = C.u - x0, C.v - y0, x1 - x0, y1 - y0
+    t = np.clip((px * dx + py * dy) / (dx * dx + dy * dy + 1e-12), 0, 1)
+    return C.soft(np.sqrt((px - t * dx) ** 2 + (py - t * dy) ** 2) - r)
+
+def draw_figure(attrs: dict, res: int = 64, rng: np.random.Generator | None = None) -> np.ndarray:
+    "One standing figure on white with the given pose / garment / colour / hair names. Returns HxWx3 uint8."
+    rng = rng or np.random.default_rng(0)
+    C = _Canvas(res); C.img[:] = 255
+    j = lambda a: rng.uniform(-a, a)
+    s, cx, top = 1 + j(0.06), j(0.08), -0.82 + j(0.04)
+    skin, hair = SKINS["light"], FIGURE_HAIR[attrs["hair"]]
+    cloth = GARMENT_COLOURS[attrs["colour"]]; dark = _shade(cloth, 0.7)
+    y = lambda f: top + f * s                                     # body heights as fractions of the figure
+    hy, sh, wy, hip = y(0.16), y(0.34), y(0.62), y(0.70)
+    foot = y(1.62)
+    # legs (skin, or trousers), shoes
+    for sd in (-1, 1):
+        lx0, lx1 = cx + sd * 0.07 * s, cx + sd * (0.1 + j(0.03)) * s
+        C.paint(_segment(C, lx0, hip, lx1, foot, 0.045 * s), dark if attrs["garment"] == "trousers" else skin)
+        C.paint(C.ellipse(lx1 + sd * 0.02, foot + 0.02, 0.06 * s, 0.035 * s), (50, 40, 40))
+    # lower garment
+    if attrs["garment"] == "dress": hem, flare = y(1.25), 0.34
+    elif attrs["garment"] == "skirt": hem, flare = y(0.98), 0.26
+    else: hem, flare = None, 0
+    if hem is not None:
+        t = np.clip((C.v - wy) / (hem - wy), 0, 1)
+        half = (0.11 + (flare - 0.11) * t) * s
+        C.paint(C.soft(np.maximum(np.abs(C.u - cx) - half, np.maximum(wy - C.v, C.v - hem))), cloth)
+    # torso
+    C.paint(C.soft(np.maximum(np.abs(C.u - cx) - 0.13 * s, np.maximum(sh - C.v, C.v - (hip if hem is None else wy + 0.02)))), cloth)
+    # arms: pose = where the hands are
+    for sd in (-1, 1):
+        x0, y0 = cx + sd * 0.15 * s, sh + 0.03
+        a = {"arms_down": (0.22, 0.72), "arms_out": (0.55, 0.36), "arms_up": (0.3, -0.18)}[attrs["pose"]]
+        x1, y1 = cx + sd * (a[0] + j(0.04)) * s, top + (a[1] + j(0.04)) * s
+        C.paint(_segment(C, x0, y0, x1, y1, 0.04 * s), cloth)
+        C.paint(C.ellipse(x1, y1, 0.045 * s, 0.045 * s), skin)
+    # neck, head, hair, eyes
+    C.paint(_segment(C, cx, hy, cx, sh, 0.035 * s), skin)
+    C.paint(C.ellipse(cx, hy - 0.02, 0.2 * s, 0.2 * s), hair)                        # hair behind
+    C.paint(C.ellipse(cx, hy + 0.02, 0.14 * s, 0.15 * s, taper=0.3), skin)
+    C.paint(C.ellipse(cx, hy - 0.09 * s, 0.16 * s, 0.09 * s), hair)                  # fringe
+    for sd in (-1, 1): C.paint(C.ellipse(cx + sd * 0.055 * s, hy + 0.03 * s, 0.022 * s, 0.03 * s), (40, 60, 120))
+    return np.clip(C.img + 0.5, 0, 255).astype(np.uint8)
+
+def procedural_figures(n: int, res: int = 64, seed: int = 0) -> tuple[torch.Tensor, dict]:
+    "`n` full-body figures as an (n, 3, res, res) uint8 tensor, and their attributes as index tensors."
+    imgs = np.empty((n, res, res, 3), np.uint8)
+    attrs = {k: np.empty(n, np.int64) for k in FIGURE_ATTRIBUTES}
+    for i in range(n):
+        rng = np.random.default_rng([seed, i, 7])
+        a = {k: v[int(rng.integers(len(v)))] for k, v in FIGURE_ATTRIBUTES.items()}
+        for k in FIGURE_ATTRIBUTES: attrs[k][i] = FIGURE_ATTRIBUTES[k].index(a[k])
+        imgs[i] = draw_figure(a, res, rng)
+    return torch.from_numpy(imgs).permute(0, 3, 1, 2).contiguous(), {k: torch.from_numpy(v) for k, v in attrs.items()}
