@@ -85,7 +85,7 @@ def pad_square(img: np.ndarray, size: int | None = 512, fill=None) -> np.ndarray
     out = np.empty((n, n, 3), np.uint8); out[:] = np.round(fill).astype(np.uint8)
     t, l = (n - H) // 2, (n - W) // 2
     out[t:t + H, l:l + W] = img
-    if size and size != n: out = np.asarray(Image.fromarray(out).resize((size, size), Image.LANCZOS))
+    if size and size != n: out = np.array(Image.fromarray(out).resize((size, size), Image.LANCZOS))
     return out
 
 # %% ../nbs/13_datatools.ipynb #48692955

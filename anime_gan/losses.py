@@ -48,14 +48,16 @@ def r1_penalty(D: nn.Module, real: torch.Tensor, logits: torch.Tensor | None = N
     so the same forward pass also serves the D loss."""
     if logits is None:
         real = real.detach().requires_grad_(True); logits = D(real)
-    g, = torch.autograd.grad(logits.float().sum(), real, create_graph=True)
-    return g.float().square().sum([1, 2, 3]).mean(), logits
+    up = lambda t: t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
+    g, = torch.autograd.grad(up(logits).sum(), real, create_graph=True)
+    return up(g).square().sum([1, 2, 3]).mean(), logits
 
 def path_lengths(img: torch.Tensor, ws: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
     "‖J_wᵀ y‖ per sample, y = `noise` (default N(0, I)/√(H·W)), averaged over the w layers as in StyleGAN2."
+    up = lambda t: t.float() if t.dtype in (torch.float16, torch.bfloat16) else t    # at least float32
     y = torch.randn_like(img) / math.sqrt(img.shape[2] * img.shape[3]) if noise is None else noise
-    g, = torch.autograd.grad((img.float() * y).sum(), ws, create_graph=True)
-    return g.float().square().sum(2).mean(1).sqrt()
+    g, = torch.autograd.grad((up(img) * y).sum(), ws, create_graph=True)
+    return up(g).square().sum(2).mean(1).sqrt()
 
 def path_length_penalty(lengths: torch.Tensor, pl_mean: torch.Tensor, decay: float = 0.01) -> torch.Tensor:
     "(length − running mean)², updating the running mean `pl_mean` (a buffer) in place."

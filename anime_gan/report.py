@@ -50,7 +50,11 @@ def write_table(df: pd.DataFrame, out_dir, stem: str = "table", floatfmt: str = 
     "Write `<stem>.csv` and `<stem>.md` (a Markdown table, then any notes) into `out_dir`."
     out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
     df.to_csv(out / f"{stem}.csv", index=False)
-    md = df.astype(object).where(df.notna(), None).to_markdown(index=False, floatfmt=floatfmt, missingval="—")
+    obj = df.astype(object).where(df.notna(), None)
+    for c in df.columns:   # counts stored as floats (a column with gaps) print as integers
+        if df[c].dtype.kind == "f" and df[c].notna().any() and (df[c].dropna() % 1 == 0).all():
+            obj[c] = pd.Series([None if pd.isna(x) else int(x) for x in df[c]], index=df.index, dtype=object)
+    md = obj.to_markdown(index=False, floatfmt=floatfmt, missingval="—")
     if notes: md += "\n\n" + "\n".join(f"- {n}" for n in notes)
     (out / f"{stem}.md").write_text(md + "\n")
     return out / f"{stem}.md"

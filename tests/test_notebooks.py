@@ -81,3 +81,35 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["face_judge"]["n_held_out"] > 0 and prov["content_loss"] in ("mse", "vgg")
     for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md"): assert (out / f).exists(), f
+
+
+def test_paper3_notebook_end_to_end_tiny(tmp_path):
+    from anime_gan.reproduce import run_notebook
+    out = run_notebook(ROOT / "nbs" / "papers" / "3_stylegan2_vs_dcgan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+    t = pd.read_csv(out / "table.csv").set_index("model")
+    assert list(t.index[:2]) == ["DCGAN", "StyleGAN2"] and t.loc["DCGAN", "fid (paper)"] == 624.04
+    assert {"bound: uniform noise", "bound: flat grey", "bound: anime faces, another sample"} <= set(t.index)
+    assert t.fid.notna().all() and (t.n_fake == 16).all()
+    # a set against another sample of itself is far closer than noise is
+    assert t.loc["bound: anime faces, another sample", "fid"] < 0.5 * t.loc["bound: uniform noise", "fid"]
+    assert "no `celeba` source given" in (out / "table.md").read_text()
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["runs"]["StyleGAN2"]["config"]["model"]["arch"] == "stylegan" and prov["fid_weights"]["sha256"]
+    for f in ("losses.png", "samples_stylegan2.png", "truncation_stylegan2.png", "claims.md"): assert (out / f).exists(), f
+
+
+def test_paper5_notebook_end_to_end_tiny(tmp_path):
+    from anime_gan.reproduce import run_notebook
+    out = run_notebook(ROOT / "nbs" / "papers" / "5_fullbody_stylegan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+    ch3 = pd.read_csv(out / "table_ch3.csv")
+    assert list(ch3.model[:3]) == ["DCGAN", "WGAN", "WGAN-GP"] and ch3.fid[:3].notna().all()
+    assert "not run: no `celeba` source given" in set(ch3["paper (Tables 3.1/3.2)"])
+    fb = pd.read_csv(out / "table_fullbody.csv")
+    assert list(fb.model) == ["StyleGAN (a) progressive", "StyleGAN2 (b) no growing", "StyleGAN2 (c) larger", "WGAN-GP"]
+    assert fb.fid.notna().all()
+    bands = pd.read_csv(out / "table_style_bands.csv")
+    assert list(bands.band) == ["coarse", "middle"] and {"pose follows B", "colour changed"} <= set(bands.columns)  # 32²: no fine band
+    enc = pd.read_csv(out / "table_encoder.csv")
+    assert list(enc.targets.str.split().str[0]) == ["generated", "real"] and enc.drop(columns="targets").notna().all().all()
+    for f in ("style_mixing.png", "interpolation_coarse.gif", "average_image.png", "reconstructions.png", "table_fid_sanity.md",
+              "claims.md", "provenance.json", "losses_fullbody.png", "ch3_losses.png"): assert (out / f).exists(), f
