@@ -1,9 +1,12 @@
-"""Benchmark (not a test): DCGAN 64² training images/s and FID feature-extraction images/s on this device.
+"""Benchmark (not a test): DCGAN 64² training images/s, StyleGAN2 s/kimg at 64² and 256², and FID
+feature-extraction images/s on this device.
 
     python tests/bench.py [--device auto] [--steps 20] [--width 64] [--batch 64] [--n-fid 200]
+                          [--sg-steps 6] [--sg-batch 16] [--sg-base 16384] [--sg-max 512]
 
-Prints absolute throughputs and, as a same-process peer, the ratio of the library's training loop to a
-bare DCGAN step loop (same networks, same batch) so loop overhead is visible as a number near 1.
+Prints absolute throughputs and, as same-process peers, the ratio of the library's training loop to a
+bare DCGAN step loop (same networks, same batch) so loop overhead is visible as a number near 1, the
+StyleGAN2 256²/64² cost ratio, and on CUDA bf16 autocast against fp32 for StyleGAN2 at 64².
 """
 import argparse, tempfile, time
 import torch
@@ -35,9 +38,24 @@ def bare_loop(cfg, images, dev, steps):
     return steps * bs * 2 / (time.time() - t)
 
 
+def stylegan_s_per_kimg(res, dev, a, amp=True):
+    "Seconds per thousand real images shown, StyleGAN2 (b) through the library loop (R1, path length, mixing, EMA on)."
+    data = prepare(DataCfg(source="procedural:figures", n_procedural=max(64, 2 * a.sg_batch), resolution=res), verbose=False)
+    cfg = make_config("stylegan-b", {"model.channel_base": a.sg_base, "model.channel_max": a.sg_max, "train.batch_size": a.sg_batch,
+                                     "train.device": str(dev), "train.amp": amp, "train.ckpt_every": 10**9, "train.sample_every": 10**9,
+                                     "loss.r1_every": 4, "loss.pl_every": 4})   # regularisers inside the timed window
+    with tempfile.TemporaryDirectory() as d:
+        train(override(cfg, {"train.steps": 4}), data, f"{d}/warm", progress=False)
+        r = train(override(cfg, {"train.steps": a.sg_steps}), data, f"{d}/run", progress=False)
+    return r.seconds / (a.sg_steps * a.sg_batch / 1000)
+
+
 def main():
     p = argparse.ArgumentParser(); p.add_argument("--device", default="auto"); p.add_argument("--steps", type=int, default=20)
     p.add_argument("--width", type=int, default=64); p.add_argument("--batch", type=int, default=64); p.add_argument("--n-fid", type=int, default=200)
+    p.add_argument("--sg-steps", type=int, default=6); p.add_argument("--sg-batch", type=int, default=16)
+    p.add_argument("--sg-base", type=int, default=None, help="StyleGAN2 channel_base (default 16384 on CUDA, 2048 on CPU)")
+    p.add_argument("--sg-max", type=int, default=None, help="StyleGAN2 channel_max (default 512 on CUDA, 256 on CPU)")
     a = p.parse_args()
     dev = pick_device(a.device)
     print(f"device: {device_name(dev)}")
@@ -51,6 +69,15 @@ def main():
     bare = bare_loop(cfg, data.images, dev, a.steps)
     print(f"DCGAN 64² width {a.width} batch {a.batch}: library loop {r.images_per_second:,.0f} img/s "
           f"(incl. the first step); bare step loop {bare:,.0f} img/s; ratio library/bare = {r.images_per_second / bare:.2f}")
+    cuda = dev.type == "cuda"
+    a.sg_base = a.sg_base or (16384 if cuda else 2048); a.sg_max = a.sg_max or (512 if cuda else 256)
+    if not cuda: a.sg_batch = min(a.sg_batch, 8); a.sg_steps = min(a.sg_steps, 4)
+    sg = {res: stylegan_s_per_kimg(res, dev, a) for res in (64, 256)}
+    print(f"StyleGAN2 (b) channel_base {a.sg_base} max {a.sg_max}, batch {a.sg_batch}, {a.sg_steps} steps: "
+          f"64² {sg[64]:,.1f} s/kimg, 256² {sg[256]:,.1f} s/kimg; ratio 256²/64² = {sg[256] / sg[64]:.2f}")
+    if cuda:
+        fp32 = stylegan_s_per_kimg(64, dev, a, amp=False)
+        print(f"StyleGAN2 64²: fp32 {fp32:,.1f} s/kimg vs bf16 autocast {sg[64]:,.1f} s/kimg; speed-up {fp32 / sg[64]:.2f}×")
     inc = get_inception(dev)
     x = data.images[: a.n_fid]
     features(x[:50], dev)
