@@ -86,7 +86,8 @@ class TrainCfg:
     steps: int = 1000              # generator steps
     batch_size: int = 64
     n_critic: int = 1              # D steps per G step
-    ema: float = 0.0               # EMA decay of G (0 = off)
+    ema: float = 0.0               # EMA decay of G per step (0 = off)
+    ema_rampup: float = 0.0        # > 0: EMA half-life at most this fraction of the steps so far (StyleGAN2-ADA: 0.05)
     seed: int = 0
     sample_every: int = 250
     ckpt_every: int = 250
@@ -166,10 +167,10 @@ _WGAN = {"loss.kind": "wgan", "optim.name": "rmsprop", "optim.lr_g": 5e-5, "opti
 _SRGAN = {"model.arch": "srgan", "loss.content": "auto", "loss.adv_weight": 1e-3, "optim.lr_g": 1e-4, "optim.lr_d": 1e-4,
           "optim.betas": (0.9, 0.999)}
 # StyleGAN2 (Karras et al. 2020) at small scale: z, w 512; Adam (0, 0.99) lr 0.0025; R1 γ 1 every 16 D steps;
-# path length 2 every 4 G steps; mixing 0.9; G EMA (per-step decay 0.999)
+# path length 2 every 4 G steps; mixing 0.9; G EMA (per-step decay 0.999, half-life ramped up over the first steps)
 _STYLEGAN = {"model.arch": "stylegan", "model.z_dim": 512, "model.channel_base": 8192, "model.channel_max": 512,
              "loss.kind": "bce", "loss.r1_gamma": 1.0, "loss.pl_weight": 2.0, "optim.lr_g": 2.5e-3, "optim.lr_d": 2.5e-3,
-             "optim.betas": (0.0, 0.99), "train.ema": 0.999, "data.augment": ("flip",)}
+             "optim.betas": (0.0, 0.99), "train.ema": 0.999, "train.ema_rampup": 0.05, "data.augment": ("flip",)}
 VARIANTS = {
     "dcgan":         {},
     "use-gan":       {"model.use": True},

@@ -176,8 +176,12 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
         loss_g.backward()
         opts["G"].step()
         if g_ema is not None:
+            beta = t_cfg.ema
+            if t_cfg.ema_rampup > 0:   # short runs: the EMA must not keep the random init for long
+                half_life = min(math.log(0.5) / math.log(t_cfg.ema), t_cfg.ema_rampup * (step + 1))
+                beta = 0.5 ** (1 / half_life)
             with torch.no_grad():
-                for pe, p in zip(g_ema.parameters(), G.parameters()): pe.lerp_(p, 1 - t_cfg.ema)
+                for pe, p in zip(g_ema.parameters(), G.parameters()): pe.lerp_(p, 1 - beta)
                 for be, b in zip(g_ema.buffers(), G.buffers()): be.copy_(b)
         logs = {"step": step + 1, "loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": r_logit.float().mean().item(),
                 "d_fake": f_logit.float().mean().item(), "gp": gp.item(), **logs_extra,

@@ -157,3 +157,14 @@ def test_stylegan_killed_run_resumes_to_identical_result(tmp_path, data, variant
     assert (h.r1 > 0).all()
     if variant == "stylegan-b": assert (h.pl_mean > 0).iloc[-1]
     if variant == "stylegan-a": assert full.nets["G"].synthesis.stage.item() == 3.0     # grown to 32² by step 10
+
+
+def test_ema_rampup_keeps_the_average_close_to_the_trained_generator_in_short_runs(tmp_path, data):
+    "With decay 0.999 alone, 10 steps would leave the EMA generator ~99 % at its random init; the ramp-up must not."
+    cfg = make_config("stylegan-b", SMALL, {"train.steps": 10, "train.batch_size": 8})
+    r = train(cfg, data, tmp_path / "ramp", progress=False)
+    init = train(make_config("stylegan-b", SMALL, {"train.steps": 0, "train.batch_size": 8}), data, tmp_path / "init", progress=False)
+    flat = lambda m: torch.cat([p.detach().flatten() for p in m.parameters()])
+    g, ema, g0 = flat(r.nets["G"]), flat(r.G), flat(init.nets["G"])
+    assert (ema - g).norm() < 0.3 * (g0 - g).norm()
+    assert cfg.train.ema_rampup == 0.05 and make_config("dcgan").train.ema_rampup == 0.0
