@@ -107,7 +107,7 @@ def clean_images(source, out, size: int = 512, max_distance: int = 6, crop: bool
             rows.append({"file": name, "kept": False, "action": f"near-duplicate of {d.duplicate_of} (distance {d.distance})"}); continue
         a, what = crop_watermark(a) if crop else (a, "")
         sq = pad_square(a, size)
-        dst = out / "images" / (Path(name).stem + ".png")
+        dst = out / "images" / (str(Path(name).with_suffix("")).replace("/", "__") + ".png")   # unique even when folders reuse names
         Image.fromarray(sq).save(dst)
         rows.append({"file": name, "kept": True, "action": "; ".join(x for x in (what, f"padded {a.shape[1]}×{a.shape[0]} → {size}²") if x),
                      "output": str(dst.relative_to(out))})
