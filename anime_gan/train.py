@@ -74,10 +74,11 @@ def _state(nets, opts, g_ema, step, history, cfg, seconds):
             "config": json.dumps(to_dict(cfg)), "seconds": seconds, "cpu_rng": torch.get_rng_state()}
 
 def _same_run(a: RunConfig, b: RunConfig) -> bool:
-    "Two configs describe the same run if they differ at most in total steps and output cadence."
+    "Two configs describe the same run if they differ at most in total steps, output cadence and evaluation settings."
     da, db = to_dict(a), to_dict(b)
     for d in (da, db):
         for k in ("steps", "sample_every", "ckpt_every", "log_every", "device"): d["train"].pop(k)
+        d.pop("eval")                                 # how samples are scored does not change the training
     return da == db
 
 @torch.no_grad()
@@ -114,6 +115,8 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
         for k, v in opts.items(): v.load_state_dict(st["opts"][k])
         if g_ema is not None: g_ema.load_state_dict(st["g_ema"])
         start, history, seconds = st["step"], st["history"], st["seconds"]
+        if start > t_cfg.steps:
+            raise ValueError(f"{ckpt} holds {start} steps, more than the {t_cfg.steps} asked for; use another out_dir or resume=False")
         torch.set_rng_state(st["cpu_rng"])
     save_config(cfg, out / "config.json")
     batches = Batches(data.images.to(dev), t_cfg.batch_size, t_cfg.seed)
@@ -130,9 +133,9 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     bar = tqdm(range(start, end), initial=start, total=t_cfg.steps, disable=not progress, mininterval=2, desc=cfg.name)
     t0, elapsed = time.time(), seconds
     growing = [n for n in (*nets.values(), g_ema) if hasattr(n, "on_step")]   # progressive growing follows the step
-    r1, pl = torch.zeros((), device=dev), torch.zeros((), device=dev)
     for step in bar:
         for n in growing: n.on_step(step)
+        r1, pl = torch.zeros((), device=dev), torch.zeros((), device=dev)   # logged as 0 on steps without them
         torch.manual_seed(_seed(t_cfg.seed, 2, step))             # dropout, augmentation
         gen = torch.Generator(dev).manual_seed(_seed(t_cfg.seed, 4, step))
         noise = lambda: torch.randn(bs, m_cfg.z_dim, generator=gen, device=dev)

@@ -154,7 +154,7 @@ def test_stylegan_killed_run_resumes_to_identical_result(tmp_path, data, variant
             assert torch.equal(x, y), f"{k}.{n}"
     assert full.history.equals(resumed.history)
     h = full.history
-    assert (h.r1 > 0).all()
+    assert (h.r1[::2] > 0).all() and (h.r1[1::2] == 0).all()          # lazy: every 2nd D step here, logged where computed
     if variant == "stylegan-b": assert (h.pl_mean > 0).iloc[-1]
     if variant == "stylegan-a": assert full.nets["G"].synthesis.stage.item() == 3.0     # grown to 32² by step 10
 

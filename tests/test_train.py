@@ -69,3 +69,12 @@ def test_every_variant_trains_and_samples(tmp_path, data, variant):
     r = train(make_config(variant, TINY, small_sg if variant.startswith("stylegan") else {}, {"train.steps": 2}), data, tmp_path, progress=False)
     assert r.steps == 2 and torch.isfinite(torch.tensor(r.history[["loss_d", "loss_g"]].values)).all()
     assert (tmp_path / "samples_000002.png").exists() and (tmp_path / "config.json").exists()
+
+
+def test_resume_never_passes_off_a_longer_run_as_a_shorter_one(tmp_path, data):
+    train(make_config("dcgan", TINY, {"train.steps": 4}), data, tmp_path, progress=False)
+    with pytest.raises(ValueError, match="holds 4 steps, more than the 3"):
+        train(make_config("dcgan", TINY, {"train.steps": 3}), data, tmp_path, progress=False)
+    # evaluation settings do not make it another run: the finished run is reused
+    r = train(make_config("dcgan", TINY, {"train.steps": 4, "eval.n_samples": 7}), data, tmp_path, progress=False)
+    assert r.steps == 4 and len(r.history) == 4
