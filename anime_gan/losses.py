@@ -43,21 +43,23 @@ def kl_divergence(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return (-0.5 * (1 + logvar - mu.square() - logvar.exp()).sum(1)).mean()
 
 # %% ../nbs/05_losses.ipynb #431e10b5
+def _f32(t: torch.Tensor) -> torch.Tensor:
+    "At least float32: half-precision autocast outputs are promoted, float64 stays float64."
+    return t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
+
 def r1_penalty(D: nn.Module, real: torch.Tensor, logits: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """E‖∇ₓD(x)‖² on `real` (which must require grad when `logits` = D(real) is given); returns (penalty, logits)
     so the same forward pass also serves the D loss."""
     if logits is None:
         real = real.detach().requires_grad_(True); logits = D(real)
-    up = lambda t: t.float() if t.dtype in (torch.float16, torch.bfloat16) else t
-    g, = torch.autograd.grad(up(logits).sum(), real, create_graph=True)
-    return up(g).square().sum([1, 2, 3]).mean(), logits
+    g, = torch.autograd.grad(_f32(logits).sum(), real, create_graph=True)
+    return _f32(g).square().sum([1, 2, 3]).mean(), logits
 
 def path_lengths(img: torch.Tensor, ws: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
     "‖J_wᵀ y‖ per sample, y = `noise` (default N(0, I)/√(H·W)), averaged over the w layers as in StyleGAN2."
-    up = lambda t: t.float() if t.dtype in (torch.float16, torch.bfloat16) else t    # at least float32
     y = torch.randn_like(img) / math.sqrt(img.shape[2] * img.shape[3]) if noise is None else noise
-    g, = torch.autograd.grad((up(img) * y).sum(), ws, create_graph=True)
-    return up(g).square().sum(2).mean(1).sqrt()
+    g, = torch.autograd.grad((_f32(img) * y).sum(), ws, create_graph=True)
+    return _f32(g).square().sum(2).mean(1).sqrt()
 
 def path_length_penalty(lengths: torch.Tensor, pl_mean: torch.Tensor, decay: float = 0.01) -> torch.Tensor:
     "(length − running mean)², updating the running mean `pl_mean` (a buffer) in place."
