@@ -94,6 +94,10 @@ class TrainCfg:
     log_every: int = 1
     amp: bool = True               # bf16 autocast, only on CUDA
     device: str = "auto"           # auto / cpu / cuda / cuda:N / mps
+    accum_steps: int = 1           # micro-batches per step: the batch is split and gradients summed (less memory, same batch)
+    max_loss: float = 1e6          # |loss| above this counts as divergence: the run stops, naming the last good checkpoint
+    channels_last: bool = False    # NHWC memory format for the networks and batches (faster convs on recent GPUs)
+    compile: bool = False          # torch.compile the networks' forward (CUDA; pays off on long runs)
 
 @dataclass
 class EvalCfg:

@@ -11,6 +11,7 @@ import numpy as np, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from .config import DataCfg
 from .procedural import procedural_faces, procedural_figures
+from .safety import check_zip, read_member
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'PROCEDURAL', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
@@ -48,10 +49,9 @@ def iter_source(source) -> tuple[list[tuple[str, bytes]], int]:
             if p.suffix.lower() in IMAGE_EXTS: items.append((p.relative_to(src).as_posix(), p.read_bytes()))
             else: other += 1
     elif zipfile.is_zipfile(src):
-        with zipfile.ZipFile(src) as z:
-            for info in sorted(z.infolist(), key=lambda i: i.filename):
-                if info.is_dir(): continue
-                if Path(info.filename).suffix.lower() in IMAGE_EXTS: items.append((info.filename, z.read(info)))
+        with zipfile.ZipFile(src) as z:                   # names, sizes and ratios checked before anything is inflated
+            for info in sorted(check_zip(z, src), key=lambda i: i.filename):
+                if Path(info.filename).suffix.lower() in IMAGE_EXTS: items.append((info.filename, read_member(z, info, src)))
                 else: other += 1
     else:
         raise ValueError(f"data source {src} is neither a folder nor a .zip archive")
@@ -291,7 +291,8 @@ def read_labels(source, filename: str = "labels.csv"):
         hits = sorted(src.rglob(filename)); data = hits[0].read_bytes() if hits else None
     elif zipfile.is_zipfile(src):
         with zipfile.ZipFile(src) as z:
-            hits = sorted(n for n in z.namelist() if Path(n).name == filename); data = z.read(hits[0]) if hits else None
+            hits = sorted((i for i in check_zip(z, src) if Path(i.filename).name == filename), key=lambda i: i.filename)
+            data = read_member(z, hits[0], src) if hits else None
     else: return None
     if data is None: return None
     df = pd.read_csv(io.BytesIO(data))

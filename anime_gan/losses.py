@@ -26,9 +26,9 @@ def g_loss(kind: str, fake: torch.Tensor) -> torch.Tensor:
     if kind in ("wgan", "wgan-gp", "hinge"): return -fake.mean()
     raise ValueError(f"unknown loss {kind!r}; known: {LOSSES}")
 
-def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
-    "WGAN-GP: E[(‖∇D(x̂)‖₂ − 1)²] on random interpolates x̂ of real and fake."
-    a = torch.rand(len(real), 1, 1, 1, device=real.device)
+def gradient_penalty(D: nn.Module, real: torch.Tensor, fake: torch.Tensor, alpha: torch.Tensor | None = None) -> torch.Tensor:
+    "WGAN-GP: E[(‖∇D(x̂)‖₂ − 1)²] on interpolates x̂ of real and fake (mixing weights `alpha`, default uniform)."
+    a = torch.rand(len(real), 1, 1, 1, device=real.device) if alpha is None else alpha
     x = (a * real.detach() + (1 - a) * fake.detach()).requires_grad_(True)
     g, = torch.autograd.grad(D(x).sum(), x, create_graph=True)
     return (g.flatten(1).norm(dim=1) - 1).square().mean()

@@ -31,8 +31,10 @@ def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict 
     out_dir = (out_root / nb.stem / profile).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     params = {"profile": profile, "data": str(data or ""), "out_dir": str(out_dir), **(extra or {})}
-    pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),
-                        kernel_name=kernel, progress_bar=False, log_output=log_output)
+    from anime_gan.safety import RunLock
+    with RunLock(out_dir, f"reproduce {nb.stem} ({profile})"):     # two reproductions never write one results folder
+        pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),
+                            kernel_name=kernel, progress_bar=False, log_output=log_output)
     return out_dir
 
 def reproduce(profile: str = "quick", data: str = "", papers=None, out: str | None = None, extra: dict | None = None,

@@ -11,7 +11,9 @@ import pandas as pd, torch, torch.nn as nn, torch.nn.functional as F
 from tqdm.auto import tqdm
 import torchvision
 from .config import RunConfig, to_dict, from_dict, save_config
-from .data import ImageSet, Augment, to_float, to_uint8, atomic_save, diff_augment
+from .data import ImageSet, Augment, to_float, to_uint8, diff_augment
+from .safety import save_checkpoint, load_checkpoint, RunLock, TrainingDiverged, divergence_message, oom_advice
+from .distributed import dist_info, rank_device, shard, all_mean, sync_batchnorm, ddp
 from .models import build_models
 from .losses import d_loss, g_loss, gradient_penalty, clip_weights, kl_divergence, r1_penalty, path_lengths, path_length_penalty
 from .srgan import lowres, content_loss
@@ -77,7 +79,8 @@ def _same_run(a: RunConfig, b: RunConfig) -> bool:
     "Two configs describe the same run if they differ at most in total steps, output cadence and evaluation settings."
     da, db = to_dict(a), to_dict(b)
     for d in (da, db):
-        for k in ("steps", "sample_every", "ckpt_every", "log_every", "device"): d["train"].pop(k)
+        for k in ("steps", "sample_every", "ckpt_every", "log_every", "device", "accum_steps", "max_loss", "channels_last", "compile"):
+            d["train"].pop(k)
         d.pop("eval")                                 # how samples are scored does not change the training
     return da == db
 
@@ -92,23 +95,37 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
           callback=None, progress: bool = True) -> TrainResult:
     """Train the GAN described by `cfg` on `data` (its training images), writing everything to `out_dir`.
     `resume` continues from `out_dir/checkpoint.pt`; `stop_after` ends early after that many steps (as a crash would);
-    `callback(step, logs)` runs after each step."""
+    `callback(step, logs)` runs after each step. Under `torchrun` (a process group is up) every process trains its
+    share of each global batch and only rank 0 writes; `out_dir` is locked while the run writes there."""
+    lock = RunLock(out_dir, f"training of {cfg.name}") if dist_info()[0] == 0 else None
+    if lock: lock.acquire()
+    try: return _train(cfg, data, Path(out_dir), resume, stop_after, callback, progress)
+    finally:
+        if lock: lock.release()
+
+def _train(cfg, data, out, resume, stop_after, callback, progress) -> TrainResult:
     t_cfg, m_cfg, l_cfg = cfg.train, cfg.model, cfg.loss
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    dev = pick_device(t_cfg.device)
+    rank, world = dist_info(); main = rank == 0
+    dev = rank_device(pick_device(t_cfg.device))
+    A = max(1, t_cfg.accum_steps)
     torch.manual_seed(_seed(t_cfg.seed, 1))
     nets = {k: v.to(dev) for k, v in build_models(m_cfg, data.resolution).items()}
+    g_ema = copy.deepcopy(nets["G"]).eval().requires_grad_(False) if t_cfg.ema > 0 else None
+    nets = {k: sync_batchnorm(v, dev) for k, v in nets.items()}     # BN statistics over the global batch
+    mf = torch.channels_last if t_cfg.channels_last else torch.contiguous_format
+    if t_cfg.channels_last:
+        nets = {k: v.to(memory_format=mf) for k, v in nets.items()}
+        if g_ema is not None: g_ema = g_ema.to(memory_format=mf)
     G, D, E = nets["G"], nets["D"], nets.get("E")
     g_params = list(G.parameters()) + (list(E.parameters()) if E is not None else [])
-    r1_on, pl_on = l_cfg.r1_gamma > 0, l_cfg.pl_weight > 0
+    r1_on, pl_on, gp_on = l_cfg.r1_gamma > 0, l_cfg.pl_weight > 0, l_cfg.kind == "wgan-gp"
     if pl_on and not hasattr(G, "mapping"): raise ValueError(f"{cfg.name}: loss.pl_weight needs a style generator (model.arch='stylegan')")
     opts = {"G": make_optimizer(cfg.optim, g_params, cfg.optim.lr_g, l_cfg.pl_every if pl_on else 0),
             "D": make_optimizer(cfg.optim, D.parameters(), cfg.optim.lr_d, l_cfg.r1_every if r1_on else 0)}
-    g_ema = copy.deepcopy(G).eval().requires_grad_(False) if t_cfg.ema > 0 else None
     start, history, seconds = 0, [], 0.0
     ckpt = out / "checkpoint.pt"
     if resume and ckpt.exists():
-        st = torch.load(ckpt, map_location=dev, weights_only=True)
+        st = load_checkpoint(ckpt, map_location=dev)
         if not _same_run(from_dict(json.loads(st["config"])), cfg):
             raise ValueError(f"{ckpt} was written by a different config; use another out_dir or resume=False")
         for k, v in nets.items(): v.load_state_dict(st["nets"][k])
@@ -118,7 +135,12 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
         if start > t_cfg.steps:
             raise ValueError(f"{ckpt} holds {start} steps, more than the {t_cfg.steps} asked for; use another out_dir or resume=False")
         torch.set_rng_state(st["cpu_rng"])
-    save_config(cfg, out / "config.json")
+    if main: out.mkdir(parents=True, exist_ok=True); save_config(cfg, out / "config.json")
+    # what the step calls: DDP wrappers when distributed; compiled where no double backward goes through the net
+    no_compile = {"G": pl_on, "D": gp_on or r1_on, "E": False}
+    run = {k: ddp(v, dev, find_unused=m_cfg.progressive) for k, v in nets.items()}
+    if t_cfg.compile and dev.type == "cuda": run = {k: v if no_compile[k] else torch.compile(v) for k, v in run.items()}
+    rG, rD, rE = run["G"], run["D"], run.get("E")
     batches = Batches(data.images.to(dev), t_cfg.batch_size, t_cfg.seed)
     augment = Augment(cfg.data.augment)
     da = (lambda x: diff_augment(x, cfg.data.diffaug)) if cfg.data.diffaug else (lambda x: x)   # on every D input
@@ -128,55 +150,77 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     else: fixed_z = torch.randn(64, m_cfg.z_dim, generator=torch.Generator().manual_seed(_seed(t_cfg.seed, 3))).to(dev)
     amp = t_cfg.amp and dev.type == "cuda"
     autocast = lambda: torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp)
-    bs, n_crit = batches.bs, t_cfg.n_critic
+    bs, n_crit = batches.bs, t_cfg.n_critic                   # bs: the global batch
+    P = world * A                                              # this step's batch in P equal parts: A per process
+    if bs % P: raise ValueError(f"{cfg.name}: batch size {bs} does not split into {world} process(es) × {A} micro-batch(es)")
+    mine = lambda x: [shard(x, P, rank * A + m) for m in range(A)] if x is not None else [None] * A
     end = t_cfg.steps if stop_after is None else min(t_cfg.steps, start + stop_after)
-    bar = tqdm(range(start, end), initial=start, total=t_cfg.steps, disable=not progress, mininterval=2, desc=cfg.name)
+    bar = tqdm(range(start, end), initial=start, total=t_cfg.steps, disable=not (progress and main), mininterval=2, desc=cfg.name)
     t0, elapsed = time.time(), seconds
     growing = [n for n in (*nets.values(), g_ema) if hasattr(n, "on_step")]   # progressive growing follows the step
-    for step in bar:
+    zero = lambda: torch.zeros((), device=dev)
+    try:
+      for step in bar:
         for n in growing: n.on_step(step)
-        r1, pl = torch.zeros((), device=dev), torch.zeros((), device=dev)   # logged as 0 on steps without them
         torch.manual_seed(_seed(t_cfg.seed, 2, step))             # dropout, augmentation
         gen = torch.Generator(dev).manual_seed(_seed(t_cfg.seed, 4, step))
-        noise = lambda: torch.randn(bs, m_cfg.z_dim, generator=gen, device=dev)
-        g_in = (lambda real: lowres(real, m_cfg.sr_scale, m_cfg.sr_input_noise)) if sr else (lambda real: noise())
-        for k in range(n_crit):                                       # --- discriminator / critic
-            real = augment(batches(step * n_crit + k))
+        noise = lambda: torch.randn(bs, m_cfg.z_dim, generator=gen, device=dev)   # always the global batch's z
+        g_in = lambda real, z: lowres(real, m_cfg.sr_scale, m_cfg.sr_input_noise) if sr else z
+        r1_log, pl = zero(), zero()                               # logged as 0 on steps without them
+        for k in range(n_crit):                                   # --- discriminator / critic
+            real_all = augment(batches(step * n_crit + k)).contiguous(memory_format=mf)
+            z_all = None if sr else noise()
+            zv_all = noise() if E is not None else None
+            alpha_all = torch.rand(bs, 1, 1, 1, device=dev) if gp_on and P > 1 else None   # one process: drawn inside
             r1_now = r1_on and (step * n_crit + k) % l_cfg.r1_every == 0    # lazy R1
-            if r1_now: real = real.detach().requires_grad_(True)
-            with autocast():
-                with torch.no_grad(): fake = G(g_in(real))
-                r_logit, f_logit = D(da(real)), D(da(fake))
-                loss_d = d_loss(l_cfg.kind, r_logit.float(), f_logit.float())
-                if E is not None:                                     # VAE-GAN: reconstructions are fakes too
-                    with torch.no_grad():
-                        mu, logvar = E(real); rec = G(mu + (0.5 * logvar).exp() * noise())
-                    loss_d = 0.5 * (loss_d + d_loss(l_cfg.kind, r_logit.float(), D(rec).float()))
-            gp = gradient_penalty(D, real, fake) if l_cfg.kind == "wgan-gp" else torch.zeros((), device=dev)
-            if r1_now: r1 = r1_penalty(D, real, r_logit)[0]
             opts["D"].zero_grad(set_to_none=True)
-            (loss_d + l_cfg.gp_weight * gp + (0.5 * l_cfg.r1_gamma * l_cfg.r1_every * r1 if r1_now else 0)).backward()
+            acc = {"loss_d": 0., "gp": 0., "d_real": 0., "d_fake": 0., "r1": 0.}
+            for real, z, zv, alpha in zip(mine(real_all), mine(z_all), mine(zv_all), mine(alpha_all)):
+                if r1_now: real = real.detach().requires_grad_(True)
+                with autocast():
+                    with torch.no_grad(): fake = rG(g_in(real, z))
+                    r_logit, f_logit = rD(da(real)), rD(da(fake))
+                    loss_d = d_loss(l_cfg.kind, r_logit.float(), f_logit.float())
+                    if E is not None:                                 # VAE-GAN: reconstructions are fakes too
+                        with torch.no_grad():
+                            mu, logvar = rE(real); rec = rG(mu + (0.5 * logvar).exp() * zv)
+                        loss_d = 0.5 * (loss_d + d_loss(l_cfg.kind, r_logit.float(), rD(rec).float()))
+                gp = gradient_penalty(rD, real, fake, alpha) if gp_on else zero()
+                r1 = r1_penalty(rD, real, r_logit)[0] if r1_now else zero()
+                total = loss_d + l_cfg.gp_weight * gp + (0.5 * l_cfg.r1_gamma * l_cfg.r1_every * r1 if r1_now else 0)
+                (total / A if A > 1 else total).backward()
+                for name, v in (("loss_d", loss_d), ("gp", gp), ("d_real", r_logit.float().mean()),
+                                ("d_fake", f_logit.float().mean()), ("r1", r1)): acc[name] = acc[name] + v.detach() / A
             opts["D"].step()
             if l_cfg.kind == "wgan": clip_weights(D, l_cfg.clip)
-        with autocast():                                              # --- generator (and encoder)
-            fake = G(g_in(real))
-            loss_g = l_cfg.adv_weight * g_loss(l_cfg.kind, D(da(fake)).float())
-            logs_extra = {}
-            if content is not None:                                   # SRGAN: content loss against the real image
-                c = content(fake.float(), real.float()); loss_g = loss_g + c; logs_extra["content"] = c.item()
-            if E is not None:
-                mu, logvar = E(real)
-                rec = G(mu + (0.5 * logvar).exp() * noise())
-                _, h_real = D(real, features=True); r_out, h_rec = D(rec, features=True)
-                kl, recon = kl_divergence(mu.float(), logvar.float()), F.mse_loss(h_rec.float(), h_real.float().detach())
-                loss_g = loss_g + g_loss(l_cfg.kind, r_out.float()) + l_cfg.kl_weight * kl + l_cfg.recon_weight * recon
-                logs_extra = {"kl": kl.item(), "recon": recon.item()}
-        if pl_on and step % l_cfg.pl_every == 0:                      # lazy path-length regularisation
-            with autocast(): img, ws = G(noise()[:max(1, bs // 2)], return_ws=True)
-            pl = path_length_penalty(path_lengths(img, ws), G.pl_mean, l_cfg.pl_decay)
-            loss_g = loss_g + l_cfg.pl_weight * l_cfg.pl_every * pl
+            if r1_now: r1_log = acc["r1"]
+        z_all = None if sr else noise()                           # --- generator (and encoder)
+        zv_all = noise() if E is not None else None
+        pl_now = pl_on and step % l_cfg.pl_every == 0             # lazy path-length regularisation
+        z_pl = shard(noise()[:max(world, bs // 2 // world * world)], world, rank) if pl_now else None
         opts["G"].zero_grad(set_to_none=True)
-        loss_g.backward()
+        extra = {}
+        g_acc = 0.
+        for m, (real, z, zv) in enumerate(zip(mine(real_all), mine(z_all), mine(zv_all))):
+            with autocast():
+                fake = rG(g_in(real, z))
+                loss_g = l_cfg.adv_weight * g_loss(l_cfg.kind, rD(da(fake)).float())
+                if content is not None:                               # SRGAN: content loss against the real image
+                    c = content(fake.float(), real.float()); loss_g = loss_g + c; extra["content"] = extra.get("content", 0.) + c.detach() / A
+                if E is not None:
+                    mu, logvar = rE(real)
+                    rec = rG(mu + (0.5 * logvar).exp() * zv)
+                    _, h_real = rD(real, features=True); r_out, h_rec = rD(rec, features=True)
+                    kl, recon = kl_divergence(mu.float(), logvar.float()), F.mse_loss(h_rec.float(), h_real.float().detach())
+                    loss_g = loss_g + g_loss(l_cfg.kind, r_out.float()) + l_cfg.kl_weight * kl + l_cfg.recon_weight * recon
+                    extra["kl"] = extra.get("kl", 0.) + kl.detach() / A; extra["recon"] = extra.get("recon", 0.) + recon.detach() / A
+            total = loss_g / A if A > 1 else loss_g
+            if pl_now and m == A - 1:                             # in the last micro-batch's backward (one DDP reduction)
+                with autocast(): img, ws = rG(z_pl, return_ws=True)
+                pl = path_length_penalty(path_lengths(img, ws), G.pl_mean, l_cfg.pl_decay)
+                total = total + l_cfg.pl_weight * l_cfg.pl_every * pl
+            total.backward()
+            g_acc = g_acc + total.detach()
         opts["G"].step()
         if g_ema is not None:
             beta = t_cfg.ema
@@ -186,22 +230,28 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
             with torch.no_grad():
                 for pe, p in zip(g_ema.parameters(), G.parameters()): pe.lerp_(p, 1 - beta)
                 for be, b in zip(g_ema.buffers(), G.buffers()): be.copy_(b)
-        logs = {"step": step + 1, "loss_d": loss_d.item(), "loss_g": loss_g.item(), "d_real": r_logit.float().mean().item(),
-                "d_fake": f_logit.float().mean().item(), "gp": gp.item(), **logs_extra,
-                **({"r1": r1.item()} if r1_on else {}), **({"pl": pl.item(), "pl_mean": G.pl_mean.item()} if pl_on else {})}
+        named = {"loss_d": acc["loss_d"], "loss_g": g_acc, "d_real": acc["d_real"], "d_fake": acc["d_fake"], "gp": acc["gp"],
+                 **extra, **({"r1": r1_log} if r1_on else {}), **({"pl": pl, "pl_mean": G.pl_mean} if pl_on else {})}
+        vals = all_mean(torch.stack([torch.as_tensor(v, device=dev).float().reshape(()) for v in named.values()])).tolist()
+        logs = {"step": step + 1, **dict(zip(named, vals))}       # averaged over processes: the global batch's values
         if (step + 1) % t_cfg.log_every == 0 or step + 1 == end: history.append(logs)
-        if not all(math.isfinite(v) for v in logs.values()):
-            raise FloatingPointError(f"{cfg.name}: non-finite loss at step {step + 1}: {logs}; last checkpoint {ckpt if ckpt.exists() else 'none'}")
+        if not all(math.isfinite(v) and abs(v) <= t_cfg.max_loss for k, v in logs.items() if k != "step"):
+            raise TrainingDiverged(divergence_message(cfg.name, step + 1, logs, t_cfg.max_loss, ckpt))
         last = step + 1 == end
-        if (step + 1) % t_cfg.sample_every == 0 or (last and end == t_cfg.steps):
+        if main and ((step + 1) % t_cfg.sample_every == 0 or (last and end == t_cfg.steps)):
             save_samples(g_ema if g_ema is not None else G, fixed_z, out / f"samples_{step + 1:06d}.png")
         if (step + 1) % t_cfg.ckpt_every == 0 or last:
             elapsed = seconds + time.time() - t0
-            atomic_save(_state(nets, opts, g_ema, step + 1, history, cfg, elapsed), ckpt)
-            pd.DataFrame(history).to_csv(out / "history.csv", index=False)
+            if main:
+                bad = [f"{k}.{n}" for k, v in nets.items() for n, p in v.named_parameters() if not torch.isfinite(p).all()]
+                if bad: raise TrainingDiverged(divergence_message(cfg.name, step + 1, {**logs, f"non-finite weights ({bad[0]}, …)": float("nan")}, t_cfg.max_loss, ckpt))
+                save_checkpoint(_state(nets, opts, g_ema, step + 1, history, cfg, elapsed), ckpt)
+                pd.DataFrame(history).to_csv(out / "history.csv", index=False)
         if callback: callback(step + 1, logs)
         bar.set_postfix(d=f"{logs['loss_d']:.3f}", g=f"{logs['loss_g']:.3f}", refresh=False)
-    bar.close()
+    except torch.OutOfMemoryError as e:
+        raise RuntimeError(oom_advice(cfg.name, bs, A, dev)) from e
+    finally: bar.close()
     dt = time.time() - t0
     n_img = (end - start) * bs * (n_crit + 1)
     return TrainResult(g_ema if g_ema is not None else G, nets, pd.DataFrame(history), out, end,

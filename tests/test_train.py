@@ -4,6 +4,7 @@ import pytest, torch
 from anime_gan.config import make_config, VARIANTS
 from anime_gan.data import prepare, DataCfg
 from anime_gan.train import train
+from anime_gan.safety import load_checkpoint
 from conftest import TINY
 
 
@@ -34,7 +35,7 @@ def test_killed_run_resumes_to_identical_result(tmp_path, data, variant):
     p = subprocess.run([sys.executable, str(script), str(tmp_path / "killed"), variant], env=os.environ.copy())
     assert p.returncode == -signal.SIGKILL
     cfg = make_config(variant, TINY, {"train.steps": 12, "train.ema": 0.9})
-    st = torch.load(tmp_path / "killed" / "checkpoint.pt", weights_only=True)
+    st = load_checkpoint(tmp_path / "killed" / "checkpoint.pt")
     assert st["step"] == 6                                      # the kill lost steps 7 and 8
     resumed = train(cfg, data, tmp_path / "killed", progress=False)
     full = train(cfg, data, tmp_path / "full", progress=False)
