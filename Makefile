@@ -8,7 +8,7 @@ DATA    ?=
 PAPERS  ?=
 PARAMS  ?=
 
-.PHONY: install reproduce test bench export readme clean-quick
+.PHONY: install reproduce test bench export readme docs browser clean-quick
 
 $(STAMP): settings.ini setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,9 +23,20 @@ install: $(STAMP)
 reproduce: $(STAMP)
 	$(BIN)/anime-gan-reproduce --profile $(PROFILE) --data "$(DATA)" $(if $(PAPERS),--papers $(PAPERS)) $(foreach p,$(PARAMS),--param $(p))
 
-test: $(STAMP)
+# the docs test drives Debian's headless chromium + chromedriver (installed with apt when missing)
+browser:
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif command -v sudo >/dev/null; then SUDO=sudo; else \
+	    echo "install Debian's chromium and chromium-driver (apt) for the docs test"; exit 1; fi; \
+	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
+
+test: $(STAMP) browser
 	$(BIN)/nbdev_test --n_workers 1
 	$(BIN)/python -m pytest -q tests
+
+docs: $(STAMP)
+	$(BIN)/anime-gan-docs
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench.py

@@ -70,6 +70,20 @@ def main():
     print(f"DCGAN 64² width {a.width} batch {a.batch}: library loop {r.images_per_second:,.0f} img/s "
           f"(incl. the first step); bare step loop {bare:,.0f} img/s; ratio library/bare = {r.images_per_second / bare:.2f}")
     cuda = dev.type == "cuda"
+    # speed switches of the loop, back to back in this process, each against the default (bf16 autocast on CUDA,
+    # data resident on the device as uint8 — the loop always does that)
+    def ips(over):
+        c = override(cfg, over)
+        with tempfile.TemporaryDirectory() as d:
+            train(override(c, {"train.steps": 3}), data, f"{d}/warm", progress=False)   # compile / autotune outside the window
+            return train(c, data, f"{d}/run", progress=False).images_per_second
+    variants = {"default": {}, "channels_last": {"train.channels_last": True}}
+    if cuda: variants |= {"fp32 (no autocast)": {"train.amp": False}, "compile": {"train.compile": True},
+                          "channels_last + compile": {"train.channels_last": True, "train.compile": True}}
+    base = ips({})
+    for name, over in variants.items():
+        v = base if not over else ips(over)
+        print(f"DCGAN 64² {name:>24}: {v:,.0f} training img/s; ratio to default {v / base:.2f}")
     a.sg_base = a.sg_base or (16384 if cuda else 2048); a.sg_max = a.sg_max or (512 if cuda else 256)
     if not cuda: a.sg_batch = min(a.sg_batch, 8); a.sg_steps = min(a.sg_steps, 4)
     sg = {res: stylegan_s_per_kimg(res, dev, a) for res in (64, 256)}

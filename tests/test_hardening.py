@@ -66,3 +66,9 @@ def test_hostile_zips_are_refused_by_prepare(tmp_path):
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as f: f.writestr("a.png", bytes(300 * 2**20))
     with pytest.raises(UnsafeArchive, match="bomb.zip.*decompression bomb"): prepare(DataCfg(source=str(bomb), resolution=32), verbose=False)
+
+def test_channels_last_trains_to_the_same_weights(data, tmp_path):
+    "The NHWC speed switch changes memory layout, not the result."
+    a = train(make_config("dcgan", TINY, {"train.steps": 2}), data, tmp_path / "a", progress=False)
+    b = train(make_config("dcgan", TINY, {"train.steps": 2, "train.channels_last": True}), data, tmp_path / "b", progress=False)
+    for k, v in a.nets["D"].state_dict().items(): assert torch.allclose(v, b.nets["D"].state_dict()[k], atol=1e-5), k
