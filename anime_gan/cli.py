@@ -73,7 +73,10 @@ def cmd_train(a) -> int:
     tr = split(data, cfg.data.split, cfg.data.split_seed)["train"] if a.holdout else data
     if rank == 0: print(f"[train] {cfg.name}: {len(tr)} training images at {cfg.data.resolution}² from {cfg.data.source or 'embedded procedural faces'}"
                         + (f"; {world} processes" if distributed else ""), flush=True)
-    res = train(cfg, tr, a.out, resume=not a.restart, progress=not a.quiet)
+    try: res = train(cfg, tr, a.out, resume=not a.restart, progress=not a.quiet)
+    except BaseException:
+        if distributed: torch.distributed.destroy_process_group()
+        raise
     if rank == 0:
         last = res.history.iloc[-1].to_dict() if len(res.history) else {}
         print(f"[train] done: {res.steps} steps, {res.seconds:.0f}s, {res.images_per_second:.1f} img/s; "

@@ -45,11 +45,20 @@ def all_mean(t: torch.Tensor) -> torch.Tensor:
     t = t.clone(); dist.all_reduce(t); return t / dist_info()[1]
 
 # %% ../nbs/16_distributed.ipynb #ac4e08f3
+class _AllReduceSum(torch.autograd.Function):
+    "Sum over processes; the gradient of a sum is the sum of the gradients (each process receives all of them)."
+    @staticmethod
+    def forward(ctx, x):
+        x = x.clone(); dist.all_reduce(x); return x
+    @staticmethod
+    def backward(ctx, g):
+        g = g.clone(); dist.all_reduce(g); return g
+
 class GlobalBatchNorm2d(nn.BatchNorm2d):
     "BatchNorm2d whose training statistics cover the batch of every process (gloo or NCCL)."
     def forward(self, x):
         if not (self.training and dist_info()[1] > 1): return super().forward(x)
-        from torch.distributed.nn.functional import all_reduce
+        all_reduce = _AllReduceSum.apply
         C, n = x.shape[1], x.numel() // x.shape[1]
         xf = x.float()
         count = all_reduce(xf.new_tensor([float(n)]))
