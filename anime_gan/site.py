@@ -72,7 +72,7 @@ def overview_md(root: Path, stems: list[str]) -> str:
         c = h["claims"]
         if len(c):
             held = (c["holds here"].astype(str) == "True").sum()
-            md += [f"**Reproduced here: {held} of {len(c)} claims hold.**", "",
+            md += [f"**Reproduced or not: {held} of {len(c)} claims and checks hold in our run** (✔ holds, ✘ does not).", "",
                    _md_table(c.assign(**{"holds here": c["holds here"].map(lambda v: {"True": "✔ yes", "False": "✘ no"}.get(str(v), str(v)))})), ""]
         if h["numbers"] is not None:
             md += [f"Paper's numbers beside ours (`{h['numbers'].attrs['file']}`):", "", _md_table(h["numbers"]), ""]
