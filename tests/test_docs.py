@@ -1,6 +1,6 @@
 """`make docs` builds the site offline; headless Chromium loads every page without console errors, every
 navigation link resolves, and images render (a non-blank screenshot, every <img> decoded)."""
-import functools, http.server, io, shutil, threading, urllib.parse, urllib.request
+import functools, http.server, io, shutil, threading, time, urllib.parse, urllib.request
 from pathlib import Path
 import numpy as np, pytest
 from PIL import Image
@@ -33,6 +33,15 @@ def browser():
     yield b
     b.quit()
 
+def _images(browser, timeout=15):
+    "[(src, decoded)] of every <img>, after giving slow images (a large GIF) time to finish loading."
+    js = "return [document.readyState, Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0])]"
+    end = time.time() + timeout
+    while True:
+        state, imgs = browser.execute_script(js)
+        if (state == "complete" and all(ok for _, ok in imgs)) or time.time() > end: return imgs
+        time.sleep(0.2)
+
 def test_site_pages(site, browser):
     out, base = site
     pages = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if p.name != "404.html")
@@ -45,9 +54,9 @@ def test_site_pages(site, browser):
     nav = set()
     for page in pages:
         browser.get(base + page)
+        imgs = _images(browser)                                   # after the page has finished loading
         errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
         assert not errors, (page, errors[:3])
-        imgs = browser.execute_script("return Array.from(document.images).map(i => [i.src, i.complete && i.naturalWidth > 0])")
         assert all(ok for _, ok in imgs), (page, [s for s, ok in imgs if not ok][:3])
         if page.startswith("papers/") and not page.endswith("_files"):
             assert len(imgs) >= 3, (page, "a paper page shows its loss plots and sample grids")
@@ -55,9 +64,10 @@ def test_site_pages(site, browser):
             "return Array.from(document.querySelectorAll('a.md-nav__link[href], a.md-tabs__link[href]')).map(a => a.getAttribute('href'))")}
     shot = np.asarray(Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("L"), dtype=float)
     assert shot.std() > 5, "the last page's screenshot is blank"
-    browser.get(base + "papers/5_fullbody_stylegan.html")
-    gif = browser.execute_script("return Array.from(document.images).filter(i => i.src.endsWith('.gif')).map(i => i.naturalWidth)")
-    assert gif and all(w > 0 for w in gif), "paper 5's interpolation animation renders"
+    browser.get(base + "index.html"); browser.get(base + "papers/5_fullbody_stylegan.html")
+    end = time.time() + 30
+    while not (gif := [ok for src, ok in _images(browser) if src.endswith(".gif")]) and time.time() < end: time.sleep(0.5)
+    assert gif and all(gif), "paper 5's interpolation animation renders"
     local = sorted(u for u in nav if u.startswith(base))
     assert len(local) >= len(pages) - 1
     for u in local:
