@@ -4,10 +4,10 @@
 
 # %% ../nbs/17_cli.ipynb #c6ad17c8
 from __future__ import annotations
-import argparse, json, sys, time
+import argparse, json, sys
 from pathlib import Path
 import torch, torchvision
-from .config import VARIANTS, make_config, load_config, override, from_dict, to_dict
+from .config import VARIANTS, make_config, load_config, override, from_dict
 from .data import DataCfg, prepare, split, to_uint8
 from .models import build_models
 from .safety import load_checkpoint

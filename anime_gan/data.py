@@ -11,7 +11,7 @@ import numpy as np, torch, torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from .config import DataCfg
 from .procedural import procedural_faces, procedural_figures
-from .safety import check_zip, read_member
+from .safety import check_zip, read_member, atomic_write
 
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'PROCEDURAL', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
@@ -31,11 +31,7 @@ def cache_dir(sub: str = "") -> Path:
 
 def atomic_save(obj, path) -> Path:
     "`torch.save` to a temporary file in the same folder, then rename: a crash never leaves half a file."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
-    return path
+    return atomic_write(path, lambda f: torch.save(obj, f))
 
 # %% ../nbs/02_data.ipynb #7e752401
 def iter_source(source) -> tuple[list[tuple[str, bytes]], int]:

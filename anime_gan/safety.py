@@ -9,25 +9,29 @@ from pathlib import Path, PurePosixPath
 import torch
 
 # %% auto #0
-__all__ = ['MAGIC', 'ZIP_MAX_BYTES', 'ZIP_MAX_RATIO', 'ZIP_MAX_MEMBERS', 'CheckpointError', 'save_checkpoint', 'load_checkpoint',
-           'UnsafeArchive', 'safe_member_name', 'check_zip', 'read_member', 'FolderLocked', 'RunLock',
-           'TrainingDiverged', 'oom_advice', 'divergence_message']
+__all__ = ['MAGIC', 'ZIP_MAX_BYTES', 'ZIP_MAX_RATIO', 'ZIP_MAX_MEMBERS', 'CheckpointError', 'atomic_write', 'save_checkpoint',
+           'load_checkpoint', 'UnsafeArchive', 'safe_member_name', 'check_zip', 'read_member', 'FolderLocked',
+           'RunLock', 'TrainingDiverged', 'oom_advice', 'divergence_message']
 
 # %% ../nbs/15_safety.ipynb #7aae3bb4
 MAGIC = b"ANIME_GAN-CKPT-1 sha256="
 
 class CheckpointError(ValueError): pass
 
-def save_checkpoint(obj, path) -> Path:
-    "Atomically write `obj` (tensors, numbers, strings, lists, dicts) with an integrity header."
+def atomic_write(path, write) -> Path:
+    "`write(f)` into a temporary file in the same folder, flush it to disk, then rename: never half a file."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO(); torch.save(obj, buf); payload = buf.getvalue()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
-        f.write(MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n"); f.write(payload)
-        f.flush(); os.fsync(f.fileno())
+        write(f); f.flush(); os.fsync(f.fileno())
     os.replace(tmp, path)
     return path
+
+def save_checkpoint(obj, path) -> Path:
+    "Atomically write `obj` (tensors, numbers, strings, lists, dicts) with an integrity header."
+    buf = io.BytesIO(); torch.save(obj, buf); payload = buf.getvalue()
+    header = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n"
+    return atomic_write(path, lambda f: (f.write(header), f.write(payload)))
 
 def load_checkpoint(path, map_location=None):
     "Load a checkpoint written by `save_checkpoint`, refusing a damaged file or one that would unpickle code."
