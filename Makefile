@@ -8,7 +8,7 @@ DATA    ?=
 PAPERS  ?=
 PARAMS  ?=
 
-.PHONY: install reproduce test bench export readme docs browser clean-quick
+.PHONY: install reproduce test bench lint export readme docs browser clean-quick
 
 $(STAMP): settings.ini setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,9 @@ test: $(STAMP) browser
 
 docs: $(STAMP)
 	$(BIN)/anime-gan-docs
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench.py

@@ -1,4 +1,4 @@
-import os, sys
+import os
 from pathlib import Path
 import pytest
 
@@ -13,7 +13,7 @@ def shared(name: str) -> Path:
 
 
 # a tiny DCGAN-family budget and 64 procedural faces, shared by the training tests
-TINY = {"model.g_width": 8, "model.d_width": 8, "train.batch_size": 16, "data.resolution": 32, "train.ckpt_every": 3}
+TINY = {"model.dcgan.g_width": 8, "model.dcgan.d_width": 8, "train.batch_size": 16, "data.resolution": 32, "train.ckpt_every": 3}
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 "The console script end to end: train → sample (grid, files, seeds, truncation) → fid; help text; bad input."
 import os, subprocess, sys
-import pytest, torch
 from PIL import Image
 
 def cli(*args, env=None, check=True):
@@ -18,7 +17,7 @@ def test_train_sample_fid(tmp_path):
     env = {**os.environ, "ANIME_GAN_CACHE": str(tmp_path / "cache")}
     run = tmp_path / "run"
     r = cli("train", "--model", "dcgan", "--steps", 4, "--batch-size", 16, "--resolution", 32, "--device", "cpu", "--quiet",
-            "--set", "model.g_width=8", "--set", "model.d_width=8", "--set", "data.n_procedural=64",
+            "--set", "model.dcgan.g_width=8", "--set", "model.dcgan.d_width=8", "--set", "data.n_procedural=64",
             "--set", "data.augment=flip,color_jitter", "--out", run, env=env)
     assert "done: 4 steps" in r.stdout and (run / "checkpoint.pt").exists() and (run / "config.json").exists()
     assert '"color_jitter"' in (run / "config.json").read_text()
@@ -30,7 +29,7 @@ def test_train_sample_fid(tmp_path):
     cli("sample", run / "checkpoint.pt", "--seeds", "3", "--truncation", 0.5, "--out", tmp_path / "again", env=env)
     assert (tmp_path / "again" / "seed000003.png").read_bytes() == files[3].read_bytes()   # a seed is an image
     r = cli("fid", tmp_path / "fakes", tmp_path / "fakes", "--json", tmp_path / "fid.json")   # default FID weights cache
-    line = [l for l in r.stdout.splitlines() if l.startswith("FID ")][-1]
+    line = [ln for ln in r.stdout.splitlines() if ln.startswith("FID ")][-1]
     assert abs(float(line.split()[1])) < 1e-3 and "N = 12 vs 12" in line                    # a set against itself
     bad = cli("train", "--model", "no-such-model", "--out", tmp_path / "x", check=False, env=env)
     assert bad.returncode != 0 and "unknown model" in bad.stderr and "dcgan" in bad.stderr

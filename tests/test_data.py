@@ -3,17 +3,21 @@ import io, zipfile
 import numpy as np, pytest, torch
 from PIL import Image
 from anime_gan.config import DataCfg, make_config
-from anime_gan.data import prepare, iter_source, decode_image, BadImage
+from anime_gan.data import prepare, iter_source
 from anime_gan.train import train
 
 
 def _png(im):
-    b = io.BytesIO(); im.save(b, "PNG"); return b.getvalue()
+    b = io.BytesIO()
+    im.save(b, "PNG")
+    return b.getvalue()
 
 def make_messy_folder(d):
     rng = np.random.default_rng(0)
     rgb = Image.fromarray(rng.integers(0, 255, (40, 50, 3), dtype=np.uint8))
-    jpg = io.BytesIO(); rgb.save(jpg, "JPEG", quality=90); jpg = jpg.getvalue()
+    jpg = io.BytesIO()
+    rgb.save(jpg, "JPEG", quality=90)
+    jpg = jpg.getvalue()
     (d / "sub").mkdir()
     files = {
         "good_rgb.jpg": jpg,
@@ -31,7 +35,9 @@ def make_messy_folder(d):
     return files
 
 def _save(im, fmt):
-    b = io.BytesIO(); im.save(b, fmt); return b.getvalue()
+    b = io.BytesIO()
+    im.save(b, fmt)
+    return b.getvalue()
 
 def _palette_alpha(rgb):
     p = rgb.convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
@@ -45,7 +51,9 @@ BAD = {"zero_bytes.png": "empty", "truncated.jpg": "truncated", "one_pixel.png":
 
 def test_messy_folder_trains_on_good_and_reports_bad(tmp_path, monkeypatch):
     monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path / "cache"))
-    d = tmp_path / "imgs"; d.mkdir(); make_messy_folder(d)
+    d = tmp_path / "imgs"
+    d.mkdir()
+    make_messy_folder(d)
     s = prepare(DataCfg(source=str(d), resolution=32))
     assert set(s.names) == GOOD and s.images.shape == (5, 3, 32, 32) and s.images.dtype == torch.uint8
     reasons = dict(s.skipped)
@@ -58,7 +66,7 @@ def test_messy_folder_trains_on_good_and_reports_bad(tmp_path, monkeypatch):
     g = s.images[s.names.index("sub/grayscale.png")]
     assert torch.equal(g[0], g[1]) and torch.equal(g[1], g[2])
     # and it trains
-    cfg = make_config("dcgan", {"model.g_width": 8, "model.d_width": 8, "train.steps": 2, "train.batch_size": 4,
+    cfg = make_config("dcgan", {"model.dcgan.g_width": 8, "model.dcgan.d_width": 8, "train.steps": 2, "train.batch_size": 4,
                                 "data.resolution": 32})
     r = train(cfg, s, tmp_path / "run", progress=False)
     assert r.steps == 2 and len(r.history) == 2
@@ -66,7 +74,9 @@ def test_messy_folder_trains_on_good_and_reports_bad(tmp_path, monkeypatch):
 
 def test_zip_source_equals_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path / "cache"))
-    d = tmp_path / "imgs"; d.mkdir(); files = make_messy_folder(d)
+    d = tmp_path / "imgs"
+    d.mkdir()
+    files = make_messy_folder(d)
     z = tmp_path / "imgs.zip"
     with zipfile.ZipFile(z, "w") as zf:
         for name, data in files.items(): zf.writestr(f"imgs/{name}", data)
@@ -82,14 +92,17 @@ def test_clear_errors_name_the_source(tmp_path):
     with pytest.raises(ValueError, match="no image files"): iter_source(tmp_path / "empty")
     (tmp_path / "x.txt").write_text("hi")
     with pytest.raises(ValueError, match="neither a folder nor a .zip"): iter_source(tmp_path / "x.txt")
-    bad = tmp_path / "bad"; bad.mkdir(); (bad / "a.png").write_bytes(b"")
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "a.png").write_bytes(b"")
     with pytest.raises(ValueError, match="none of its 1 image files"):
         prepare(DataCfg(source=str(bad), resolution=32), use_cache=False, verbose=False)
 
 
 def test_cache_is_keyed_by_content(tmp_path, monkeypatch):
     monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path / "cache"))
-    d = tmp_path / "imgs"; d.mkdir()
+    d = tmp_path / "imgs"
+    d.mkdir()
     Image.new("RGB", (32, 32), (200, 0, 0)).save(d / "a.png")
     s1 = prepare(DataCfg(source=str(d), resolution=32), verbose=False)
     Image.new("RGB", (32, 32), (0, 200, 0)).save(d / "a.png")     # same name, new content

@@ -25,7 +25,8 @@ def browser():
     from selenium.webdriver.chrome.service import Service
     binary, driver = shutil.which("chromium") or shutil.which("chromium-browser"), shutil.which("chromedriver")
     assert binary and driver, "Debian's chromium and chromium-driver are installed by `make test` (apt)"
-    o = webdriver.ChromeOptions(); o.binary_location = binary
+    o = webdriver.ChromeOptions()
+    o.binary_location = binary
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,900"):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
@@ -50,7 +51,8 @@ def test_site_pages(site, browser):
     for must in ("index.html", "papers/1_yugioh_dcsegan.html", "papers/5_fullbody_stylegan.html", "api/train.html",
                  "library/06_train.html", "api/cli.html"):
         assert must in names, must
-    assert "claims and checks hold" in index and "624.04" in index and "63.92" in index          # headlines: paper's number and ours
+    # headlines: the paper's numbers and ours
+    assert "claims and checks hold" in index and "624.04" in index and "63.92" in index
     nav = set()
     for page in pages:
         browser.get(base + page)
@@ -61,10 +63,12 @@ def test_site_pages(site, browser):
         if page.startswith("papers/") and not page.endswith("_files"):
             assert len(imgs) >= 3, (page, "a paper page shows its loss plots and sample grids")
         nav |= {urllib.parse.urljoin(base + page, h).split("#")[0] for h in browser.execute_script(
-            "return Array.from(document.querySelectorAll('a.md-nav__link[href], a.md-tabs__link[href]')).map(a => a.getAttribute('href'))")}
+            "return Array.from(document.querySelectorAll('a.md-nav__link[href], a.md-tabs__link[href]'))"
+            ".map(a => a.getAttribute('href'))")}
     shot = np.asarray(Image.open(io.BytesIO(browser.get_screenshot_as_png())).convert("L"), dtype=float)
     assert shot.std() > 5, "the last page's screenshot is blank"
-    browser.get(base + "index.html"); browser.get(base + "papers/5_fullbody_stylegan.html")
+    browser.get(base + "index.html")
+    browser.get(base + "papers/5_fullbody_stylegan.html")
     end = time.time() + 30
     while not (gif := [ok for src, ok in _images(browser) if src.endswith(".gif")]) and time.time() < end: time.sleep(0.5)
     assert gif and all(gif), "paper 5's interpolation animation renders"

@@ -1,5 +1,5 @@
 "Paper 5's data: procedural full-body figures through `prepare`, and the dataset tools on real artwork when present."
-import numpy as np, pytest, torch
+import pytest, torch
 from anime_gan.data import prepare, DataCfg
 from anime_gan.datatools import near_duplicates, phash, hamming, clean_images
 from conftest import shared
@@ -25,7 +25,8 @@ def test_near_duplicates_on_real_artwork(tmp_path):
            ("pokemon-artwork-256/201-a.png", "pokemon-artwork-256/201.png") in pairs
     # every exact pixel duplicate is reported (distance 0), and nothing is both kept and dropped
     flat = s.images.flatten(1)
-    h = phash(s.images); d = hamming(h, h)
+    h = phash(s.images)
+    d = hamming(h, h)
     exact = {(i, j) for i in range(len(s)) for j in range(i) if d[i, j] == 0 and torch.equal(flat[i], flat[j])}
     dropped = set(rep.file)
     assert all(s.names[i] in dropped for i, _ in exact)

@@ -1,5 +1,5 @@
 "Runs stop with errors that say what happened and what to do; damaged or hostile inputs are refused."
-import json, os, zipfile
+import os, zipfile
 import pytest, torch
 from anime_gan.config import make_config
 from anime_gan.data import prepare, DataCfg
@@ -7,18 +7,15 @@ from anime_gan.train import train
 from anime_gan.safety import RunLock, FolderLocked, TrainingDiverged, CheckpointError, UnsafeArchive, load_checkpoint
 from conftest import TINY
 
-def test_nan_stops_with_step_and_last_good_checkpoint(data, tmp_path):
+def test_nan_stops_with_step_and_last_good_checkpoint(data, tmp_path, monkeypatch):
     cfg = make_config("dcgan", TINY, {"train.steps": 8})
     def poison(step, logs):                          # step 4 is done, checkpoint at 3: corrupt D's weights
         if step == 4:
-            with torch.no_grad(): next(res_nets["D"].parameters()).fill_(float("nan"))
+            with torch.no_grad(): next(built["D"].parameters()).fill_(float("nan"))
     import anime_gan.train as T
-    res_nets = {}
-    orig = T.build_models
-    T.build_models = lambda *a, **k: res_nets.update(orig(*a, **k)) or res_nets
-    try:
-        with pytest.raises(TrainingDiverged) as e: train(cfg, data, tmp_path / "r", callback=poison, progress=False)
-    finally: T.build_models = orig
+    built, build = {}, T.build_models
+    monkeypatch.setattr(T, "build_models", lambda *a, **k: built.update(build(*a, **k)) or built)
+    with pytest.raises(TrainingDiverged) as e: train(cfg, data, tmp_path / "r", callback=poison, progress=False)
     msg = str(e.value)
     assert "step 5" in msg and "checkpoint.pt" in msg and "(step 3)" in msg, msg
     assert load_checkpoint(tmp_path / "r" / "checkpoint.pt")["step"] == 3      # the good one was not overwritten
@@ -50,7 +47,7 @@ def test_damaged_checkpoint_is_refused_on_resume(data, tmp_path):
 
 def test_micro_batches_run_and_match_the_batch_without_batchnorm(data, tmp_path):
     "Gradient accumulation: with per-sample normalisation only, 2 micro-batches of 8 == one batch of 16."
-    over = {**TINY, "train.steps": 3, "model.g_norm": "layer", "model.d_norm": "layer"}
+    over = {**TINY, "train.steps": 3, "model.dcgan.g_norm": "layer", "model.dcgan.d_norm": "layer"}
     a = train(make_config("dcgan", over), data, tmp_path / "a", progress=False)
     b = train(make_config("dcgan", over, {"train.accum_steps": 2}), data, tmp_path / "b", progress=False)
     for k, v in a.nets["G"].state_dict().items(): assert torch.allclose(v, b.nets["G"].state_dict()[k], atol=1e-5), k
@@ -58,14 +55,19 @@ def test_micro_batches_run_and_match_the_batch_without_batchnorm(data, tmp_path)
         train(make_config("dcgan", over, {"train.accum_steps": 3}), data, tmp_path / "c", progress=False)
 
 def test_hostile_zips_are_refused_by_prepare(tmp_path):
-    from PIL import Image; import io
-    buf = io.BytesIO(); Image.new("RGB", (32, 32), "red").save(buf, "PNG")
+    from PIL import Image
+    import io
+    buf = io.BytesIO()
+    Image.new("RGB", (32, 32), "red").save(buf, "PNG")
     z = tmp_path / "trav.zip"
-    with zipfile.ZipFile(z, "w") as f: f.writestr("ok.png", buf.getvalue()); f.writestr("../../evil.png", buf.getvalue())
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("ok.png", buf.getvalue())
+        f.writestr("../../evil.png", buf.getvalue())
     with pytest.raises(UnsafeArchive, match="trav.zip.*evil.png"): prepare(DataCfg(source=str(z), resolution=32), verbose=False)
     bomb = tmp_path / "bomb.zip"
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as f: f.writestr("a.png", bytes(300 * 2**20))
-    with pytest.raises(UnsafeArchive, match="bomb.zip.*decompression bomb"): prepare(DataCfg(source=str(bomb), resolution=32), verbose=False)
+    with pytest.raises(UnsafeArchive, match="bomb.zip.*decompression bomb"):
+        prepare(DataCfg(source=str(bomb), resolution=32), verbose=False)
 
 def test_channels_last_trains_to_the_same_weights(data, tmp_path):
     "The NHWC speed switch changes memory layout, not the result."

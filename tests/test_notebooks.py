@@ -1,7 +1,7 @@
 "The notebooks are the source: export is in sync, notebooks are clean, README matches, papers run under papermill."
-import json, shutil, subprocess, sys, os
+import json, shutil, subprocess, sys
 from pathlib import Path
-import pandas as pd, pytest
+import pandas as pd
 from conftest import ROOT
 
 BIN = Path(sys.executable).parent
@@ -13,11 +13,13 @@ def test_nbdev_export_leaves_library_unchanged(tmp_path):
     subprocess.run([str(BIN / "nbdev_export")], cwd=tmp_path, check=True)
     for f in sorted((ROOT / "anime_gan").glob("*.py")):
         assert (tmp_path / "anime_gan" / f.name).read_text() == f.read_text(), f"{f.name} differs from its notebook"
-    assert sorted(p.name for p in (tmp_path / "anime_gan").glob("*.py")) == sorted(p.name for p in (ROOT / "anime_gan").glob("*.py"))
+    names = lambda d: sorted(p.name for p in (d / "anime_gan").glob("*.py"))
+    assert names(tmp_path) == names(ROOT)
 
 
 def test_notebooks_are_clean(tmp_path):
-    shutil.copytree(ROOT / "nbs", tmp_path / "nbs"); shutil.copy(ROOT / "settings.ini", tmp_path)
+    shutil.copytree(ROOT / "nbs", tmp_path / "nbs")
+    shutil.copy(ROOT / "settings.ini", tmp_path)
     subprocess.run([str(BIN / "nbdev_clean"), "--fname", "nbs"], cwd=tmp_path, check=True)
     for nb in sorted((ROOT / "nbs").rglob("*.ipynb")):
         rel = nb.relative_to(ROOT)
@@ -27,16 +29,21 @@ def test_notebooks_are_clean(tmp_path):
 
 
 def test_readme_is_generated_from_index(tmp_path):
-    subprocess.run([str(BIN / "jupyter"), "nbconvert", "--log-level", "WARN", "--to", "markdown", str(ROOT / "nbs" / "index.ipynb"),
+    index = str(ROOT / "nbs" / "index.ipynb")
+    subprocess.run([str(BIN / "jupyter"), "nbconvert", "--log-level", "WARN", "--to", "markdown", index,
                     "--output", "README", "--output-dir", str(tmp_path)], check=True)
     assert (tmp_path / "README.md").read_text() == (ROOT / "README.md").read_text(), "run `make readme`"
 
 
-def test_paper4_notebook_end_to_end_tiny(tmp_path):
+def tiny_run(stem, tmp_path):
+    "The paper notebook `stem` under papermill with the tiny profile; its results folder."
     from anime_gan.reproduce import run_notebook
-    env_cache = os.environ.get("ANIME_GAN_CACHE")
-    out = run_notebook(ROOT / "nbs" / "papers" / "4_use_cmhsa.ipynb", "tiny", "", tmp_path,
-                       extra={"runs_dir": str(tmp_path / "runs")})
+    nb = ROOT / "nbs" / "papers" / f"{stem}.ipynb"
+    return run_notebook(nb, "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+
+
+def test_paper4_notebook_end_to_end_tiny(tmp_path):
+    out = tiny_run("4_use_cmhsa", tmp_path)
     t = pd.read_csv(out / "table.csv")
     assert list(t.model) == ["DCGAN", "USE-GAN", "CMHSA-GAN", "USE-CMHSA-GAN", "VAE-GAN", "WGAN"]
     assert t.ours_fid.notna().all() and (t.ours_fid > 0).all() and (t.n_fake == 16).all()
@@ -55,8 +62,7 @@ def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
 
 
 def test_paper1_notebook_end_to_end_tiny(tmp_path):
-    from anime_gan.reproduce import run_notebook
-    out = run_notebook(ROOT / "nbs" / "papers" / "1_yugioh_dcsegan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+    out = tiny_run("1_yugioh_dcsegan", tmp_path)
     t = pd.read_csv(out / "table.csv")
     assert len(t) == 13 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
     assert list(t.query("augmentation == 'paper'").n_real) == [26, 26, 8, 8, 7, 7]              # the paper's set sizes
@@ -68,8 +74,7 @@ def test_paper1_notebook_end_to_end_tiny(tmp_path):
 
 
 def test_paper2_notebook_end_to_end_tiny(tmp_path):
-    from anime_gan.reproduce import run_notebook
-    out = run_notebook(ROOT / "nbs" / "papers" / "2_sn_wgan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+    out = tiny_run("2_sn_wgan", tmp_path)
     t = pd.read_csv(out / "table.csv")
     assert t.model.iloc[0] == "real faces (val split)" and "DCGAN+WGAN+SN" in set(t.model) and len(t) == 10
     assert t.fid.notna().all() and {"hair_tv", "eyes_tv", "recognisable_%"} <= set(t.columns)
@@ -80,12 +85,12 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     assert sorted(set(sn.resolution)) == [32, 64] and len(sn) == 4
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["face_judge"]["n_held_out"] > 0 and prov["content_loss"] in ("mse", "vgg")
-    for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md"): assert (out / f).exists(), f
+    for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md"):
+        assert (out / f).exists(), f
 
 
 def test_paper3_notebook_end_to_end_tiny(tmp_path):
-    from anime_gan.reproduce import run_notebook
-    out = run_notebook(ROOT / "nbs" / "papers" / "3_stylegan2_vs_dcgan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+    out = tiny_run("3_stylegan2_vs_dcgan", tmp_path)
     t = pd.read_csv(out / "table.csv").set_index("model")
     assert list(t.index[:2]) == ["DCGAN", "StyleGAN2"] and t.loc["DCGAN", "fid (paper)"] == 624.04
     assert {"bound: uniform noise", "bound: flat grey", "bound: anime faces, another sample"} <= set(t.index)
@@ -99,8 +104,7 @@ def test_paper3_notebook_end_to_end_tiny(tmp_path):
 
 
 def test_paper5_notebook_end_to_end_tiny(tmp_path):
-    from anime_gan.reproduce import run_notebook
-    out = run_notebook(ROOT / "nbs" / "papers" / "5_fullbody_stylegan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "runs")})
+    out = tiny_run("5_fullbody_stylegan", tmp_path)
     ch3 = pd.read_csv(out / "table_ch3.csv")
     assert list(ch3.model[:3]) == ["DCGAN", "WGAN", "WGAN-GP"] and ch3.fid[:3].notna().all()
     assert "not run: no `celeba` source given" in set(ch3["paper (Tables 3.1/3.2)"])
@@ -108,7 +112,8 @@ def test_paper5_notebook_end_to_end_tiny(tmp_path):
     assert list(fb.model) == ["StyleGAN (a) progressive", "StyleGAN2 (b) no growing", "StyleGAN2 (c) larger", "WGAN-GP"]
     assert fb.fid.notna().all()
     bands = pd.read_csv(out / "table_style_bands.csv")
-    assert list(bands.band) == ["coarse", "middle"] and {"pose follows B", "colour changed"} <= set(bands.columns)  # 32²: no fine band
+    # 32²: no fine band
+    assert list(bands.band) == ["coarse", "middle"] and {"pose follows B", "colour changed"} <= set(bands.columns)
     enc = pd.read_csv(out / "table_encoder.csv")
     assert list(enc.targets.str.split().str[0]) == ["generated", "real"] and enc.drop(columns="targets").notna().all().all()
     for f in ("style_mixing.png", "interpolation_coarse.gif", "average_image.png", "reconstructions.png", "table_fid_sanity.md",

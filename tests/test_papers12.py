@@ -1,10 +1,9 @@
 "Blocks and measures of papers 1 and 2: SRGAN, DiffAugment in the loop, memorisation on real features, grouped/labelled data."
-import os
-import numpy as np, pytest, torch
+import pytest, torch
 from conftest import shared, TINY
 from anime_gan.config import make_config
-from anime_gan.data import prepare, DataCfg, group_by_folder, read_labels, labels_for, to_float, diff_augment
-from anime_gan.srgan import SRResNet, SRDiscriminator, lowres, psnr, bicubic, downscale, upscale, content_loss
+from anime_gan.data import prepare, DataCfg, group_by_folder, read_labels, labels_for, diff_augment
+from anime_gan.srgan import SRResNet, SRDiscriminator, lowres, psnr, downscale, upscale, content_loss
 from anime_gan.train import train
 from anime_gan.analysis import memorisation, count_modes
 from anime_gan.procedural import procedural_faces
@@ -24,7 +23,7 @@ def test_srresnet_shapes_and_gradients(scale):
 
 def test_srgan_trains_in_the_one_loop_and_learns_to_upscale(tmp_path, data):
     hr = prepare(DataCfg(n_procedural=16, resolution=32), verbose=False)
-    cfg = make_config("srgan", {"data.resolution": 32, "model.sr_blocks": 2, "model.sr_width": 16, "model.d_width": 8,
+    cfg = make_config("srgan", {"data.resolution": 32, "model.srgan.blocks": 2, "model.srgan.width": 16, "model.dcgan.d_width": 8,
                                 "loss.content": "mse", "train.batch_size": 8, "train.steps": 80, "optim.lr_g": 1e-3})
     r = train(cfg, hr, tmp_path, progress=False)
     h = r.history
@@ -51,7 +50,8 @@ def test_diffaugment_run_resumes_exactly(tmp_path, data):
 
 
 def test_diffaugment_changes_every_d_input_differently():
-    torch.manual_seed(0); x = torch.zeros(4, 3, 16, 16)
+    torch.manual_seed(0)
+    x = torch.zeros(4, 3, 16, 16)
     y = diff_augment(x)
     assert not torch.equal(y[0], y[1])                    # per-sample randomness
     with pytest.raises(ValueError, match="unknown DiffAugment"): diff_augment(x, "color,zoom")
@@ -65,7 +65,8 @@ def test_memorisation_check_on_real_inception_features():
     ft, fc, fo = features(train_imgs), features(copies), features(others)
     assert memorisation(fc, ft).copy_rate == 1.0                          # near-exact copies are caught
     assert memorisation(fo, ft).copy_rate <= 0.25 and memorisation(fo, ft).median_ratio > memorisation(fc, ft).median_ratio
-    m = count_modes(fc, ft); assert m["train_images_hit"] == 12
+    m = count_modes(fc, ft)
+    assert m["train_images_hit"] == 12
 
 
 def test_yugioh_archetypes_group_by_folder(tmp_path, monkeypatch):

@@ -5,11 +5,11 @@ from anime_gan.config import make_config
 from anime_gan.stylegan import (modulated_conv2d, modulated_conv2d_grouped, StyleGenerator, StyleDiscriminator, StyleLayer,
                                 AdaINLayer, ToRGB, average_image, n_ws, style_bands)
 from anime_gan.losses import r1_penalty, path_lengths, path_length_penalty
-from anime_gan.latent import WEncoder, mix_bands, broadcast
+from anime_gan.latent import WEncoder, mix_bands
 from anime_gan.train import train
-from conftest import TINY
 
-SMALL = {"model.z_dim": 32, "model.w_dim": 32, "model.map_layers": 2, "model.channel_base": 256, "model.channel_max": 32}
+SMALL = {"model.z_dim": 32, "model.stylegan.w_dim": 32, "model.stylegan.map_layers": 2, "model.stylegan.channel_base": 256,
+         "model.stylegan.channel_max": 32}
 
 
 @pytest.mark.parametrize("demod", [True, False])
@@ -61,7 +61,8 @@ def test_path_length_penalty_gradient_matches_finite_differences():
 def _affine_inputs(G):
     seen = []
     layers = [m for m in G.synthesis.modules() if isinstance(m, (StyleLayer, AdaINLayer, ToRGB))]
-    hooks = [m.affine.register_forward_hook(lambda mod, inp, out: seen.append(inp[0].detach().clone())) for m in layers if m.affine is not None]
+    record = lambda mod, inp, out: seen.append(inp[0].detach().clone())
+    hooks = [m.affine.register_forward_hook(record) for m in layers if m.affine is not None]
     return seen, hooks
 
 
@@ -85,7 +86,8 @@ def test_style_mixing_uses_w2_exactly_from_layer_k(k):
 def test_truncation_psi_zero_is_the_average_image_and_cutoff_limits_it():
     torch.manual_seed(0)
     G = StyleGenerator(32, 32, 32, 2, 256, 32)
-    G(torch.randn(64, 32)); G.eval()                            # training forward: w_avg moves off zero
+    G(torch.randn(64, 32))
+    G.eval()                            # training forward: w_avg moves off zero
     z = torch.randn(4, 32)
     with torch.no_grad():
         img = G(z, psi=0)
@@ -101,11 +103,14 @@ def test_progressive_growth_shows_low_resolution_early_and_full_resolution_late(
     D = StyleDiscriminator(32, 256, 32, residual=False, progressive=True, grow_steps=10, start_res=8)
     z = torch.randn(2, 32)
     with torch.no_grad():
-        G.on_step(0); img = G(z)                                  # 8² upsampled by nearest: 4×4 constant blocks
+        G.on_step(0)
+        img = G(z)                                  # 8² upsampled by nearest: 4×4 constant blocks
         assert torch.equal(img, img[:, :, ::4, ::4].repeat_interleave(4, 2).repeat_interleave(4, 3))
-        G.on_step(10**6); img = G(z)
+        G.on_step(10**6)
+        img = G(z)
         assert not torch.equal(img, img[:, :, ::2, ::2].repeat_interleave(2, 2).repeat_interleave(2, 3))
-        D.on_step(0); x = torch.randn(2, 3, 32, 32)             # D at 8²: sees only the 8² average
+        D.on_step(0)
+        x = torch.randn(2, 3, 32, 32)             # D at 8²: sees only the 8² average
         blur = torch.nn.functional.avg_pool2d(x, 4).repeat_interleave(4, 2).repeat_interleave(4, 3)
         torch.testing.assert_close(D(x), D(blur))
 
@@ -131,7 +136,7 @@ KILLER = textwrap.dedent("""
     from anime_gan.data import prepare, DataCfg
     from anime_gan.train import train
     cfg = make_config(sys.argv[2], {small!r}, {{"train.steps": 10, "train.batch_size": 8, "train.ckpt_every": 3,
-                                                "model.grow_steps": 3, "loss.r1_every": 2, "loss.pl_every": 2}})
+                                                "model.stylegan.grow_steps": 3, "loss.r1_every": 2, "loss.pl_every": 2}})
     data = prepare(DataCfg(n_procedural=64, resolution=32), verbose=False)
     def die(step, logs):
         if step == 8: os.kill(os.getpid(), signal.SIGKILL)
@@ -142,11 +147,12 @@ KILLER = textwrap.dedent("""
 @pytest.mark.parametrize("variant", ["stylegan-b", "stylegan-a"])
 def test_stylegan_killed_run_resumes_to_identical_result(tmp_path, data, variant):
     "Through the one loop: lazy R1 + path length (b) and progressive growing (a) resume exactly after a kill."
-    script = tmp_path / "killer.py"; script.write_text(KILLER.format(small=SMALL))
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER.format(small=SMALL))
     p = subprocess.run([sys.executable, str(script), str(tmp_path / "killed"), variant], env=os.environ.copy())
     assert p.returncode == -signal.SIGKILL
     cfg = make_config(variant, SMALL, {"train.steps": 10, "train.batch_size": 8, "train.ckpt_every": 3,
-                                       "model.grow_steps": 3, "loss.r1_every": 2, "loss.pl_every": 2})
+                                       "model.stylegan.grow_steps": 3, "loss.r1_every": 2, "loss.pl_every": 2})
     resumed = train(cfg, data, tmp_path / "killed", progress=False)
     full = train(cfg, data, tmp_path / "full", progress=False)
     for k in full.nets:
@@ -163,7 +169,8 @@ def test_ema_rampup_keeps_the_average_close_to_the_trained_generator_in_short_ru
     "With decay 0.999 alone, 10 steps would leave the EMA generator ~99 % at its random init; the ramp-up must not."
     cfg = make_config("stylegan-b", SMALL, {"train.steps": 10, "train.batch_size": 8})
     r = train(cfg, data, tmp_path / "ramp", progress=False)
-    init = train(make_config("stylegan-b", SMALL, {"train.steps": 0, "train.batch_size": 8}), data, tmp_path / "init", progress=False)
+    init = train(make_config("stylegan-b", SMALL, {"train.steps": 0, "train.batch_size": 8}), data, tmp_path / "init",
+                 progress=False)
     flat = lambda m: torch.cat([p.detach().flatten() for p in m.parameters()])
     g, ema, g0 = flat(r.nets["G"]), flat(r.G), flat(init.nets["G"])
     assert (ema - g).norm() < 0.3 * (g0 - g).norm()

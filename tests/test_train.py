@@ -2,7 +2,6 @@
 import os, signal, subprocess, sys, textwrap
 import pytest, torch
 from anime_gan.config import make_config, VARIANTS
-from anime_gan.data import prepare, DataCfg
 from anime_gan.train import train
 from anime_gan.safety import load_checkpoint
 from conftest import TINY
@@ -31,7 +30,8 @@ KILLER = textwrap.dedent("""
 
 @pytest.mark.parametrize("variant", ["use-cmhsa-gan", "wgan-gp"])
 def test_killed_run_resumes_to_identical_result(tmp_path, data, variant):
-    script = tmp_path / "killer.py"; script.write_text(KILLER.format(tiny=TINY))
+    script = tmp_path / "killer.py"
+    script.write_text(KILLER.format(tiny=TINY))
     p = subprocess.run([sys.executable, str(script), str(tmp_path / "killed"), variant], env=os.environ.copy())
     assert p.returncode == -signal.SIGKILL
     cfg = make_config(variant, TINY, {"train.steps": 12, "train.ema": 0.9})
@@ -66,8 +66,10 @@ def test_wgan_clip_bounds_critic_weights(tmp_path, data):
 
 @pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_every_variant_trains_and_samples(tmp_path, data, variant):
-    small_sg = {"model.channel_base": 256, "model.channel_max": 32, "model.z_dim": 32, "model.w_dim": 32, "model.map_layers": 2}
-    r = train(make_config(variant, TINY, small_sg if variant.startswith("stylegan") else {}, {"train.steps": 2}), data, tmp_path, progress=False)
+    small_sg = {"model.stylegan.channel_base": 256, "model.stylegan.channel_max": 32, "model.z_dim": 32,
+                "model.stylegan.w_dim": 32, "model.stylegan.map_layers": 2}
+    cfg = make_config(variant, TINY, small_sg if variant.startswith("stylegan") else {}, {"train.steps": 2})
+    r = train(cfg, data, tmp_path, progress=False)
     assert r.steps == 2 and torch.isfinite(torch.tensor(r.history[["loss_d", "loss_g"]].values)).all()
     assert (tmp_path / "samples_000002.png").exists() and (tmp_path / "config.json").exists()
 
