@@ -109,17 +109,19 @@ class TrainCfg:
     steps: int = 1000              # generator steps
     batch_size: int = 64
     n_critic: int = 1              # D steps per G step
+    one_forward: bool = True       # n_critic = 1: one G forward serves the D and the G step (pytorch/examples)
     ema: float = 0.0               # EMA decay of G per step (0 = off)
     ema_rampup: float = 0.0        # > 0: EMA half-life at most this fraction of the steps so far (StyleGAN2-ADA: 0.05)
     seed: int = 0
     sample_every: int = 250
     ckpt_every: int = 250
+    snapshot_kimg: tuple = ()      # keep G (its EMA when on) when these kimg are reached: learning curves, equal-kimg tables
     log_every: int = 1
     amp: bool = True               # bf16 autocast, only on CUDA
     device: str = "auto"           # auto / cpu / cuda / cuda:N / mps
     accum_steps: int = 1           # micro-batches per step: the batch is split and gradients summed (less memory, same batch)
     max_loss: float = 1e6          # |loss| above this counts as divergence: the run stops, naming the last good checkpoint
-    channels_last: bool = False    # NHWC memory format for the networks and batches (faster convs on recent GPUs)
+    channels_last: bool = True     # NHWC memory format for the networks and batches (faster here on CPU: `make bench`)
     compile: bool = False          # torch.compile the networks' forward (CUDA; pays off on long runs)
 
 @dataclass

@@ -22,7 +22,8 @@ from .losses import GANLoss, GradientPenalty, Micro
 
 # %% auto #0
 __all__ = ['Stream', 'seed_of', 'Batches', 'make_optimizer', 'EMA', 'same_run', 'Checkpoint', 'new_session', 'check_finite',
-           'save_samples', 'Setup', 'd_step', 'g_step', 'TrainResult', 'train', 'sample']
+           'save_samples', 'Setup', 'd_step', 'g_step', 'TrainResult', 'train', 'save_snapshot', 'snapshots',
+           'load_snapshot', 'sample']
 
 # %% ../nbs/06_train.ipynb #47a9d900
 class Stream(IntEnum):
@@ -81,7 +82,7 @@ class EMA:
         for be, bb in zip(self.G.buffers(), G.buffers()): be.copy_(bb)
 
 # %% ../nbs/06_train.ipynb #2e29d226
-_NOT_THE_RUN = ("steps", "sample_every", "ckpt_every", "log_every", "device", "accum_steps", "max_loss",
+_NOT_THE_RUN = ("steps", "sample_every", "ckpt_every", "snapshot_kimg", "log_every", "device", "accum_steps", "max_loss",
                 "channels_last", "compile")
 
 def same_run(a: RunConfig, b: RunConfig) -> bool:
@@ -183,11 +184,14 @@ class Setup:
         da = (lambda x: diff_augment(x, cfg.data.diffaug)) if cfg.data.diffaug else None
         mk = lambda c: GANLoss(cfg.loss, c["G"], c["D"], c.get("E"), g_input=g_input, diffaug=da, content=content,
                                autocast=lambda: torch.autocast("cuda", dtype=torch.bfloat16, enabled=amp),
-                               pl_mean=self.nets["G"].pl_mean if cfg.loss.pl_weight > 0 else None)
+                               pl_mean=self.nets["G"].pl_mean if cfg.loss.pl_weight > 0 else None,
+                               D_g=self.nets["D"] if self.world > 1 else c["D"])     # G's phase needs no D all-reduce
         if t.compile and dev.type == "cuda":
             skip = mk(call).double_backward                          # no compile through a double backward
             call = {k: v if skip[k] else torch.compile(v) for k, v in call.items()}
         self.loss = mk(call)
+        # one critic step, no micro-batches, G reads noise, no encoder: the D step's fake is the G step's (pytorch/examples)
+        self.one_forward = t.one_forward and t.n_critic == 1 and self.A == 1 and not self.arch.g_input and not self.loss.vae
         self.batches = Batches(self.data.images.to(dev), t.batch_size, t.seed)
         self.bs, self.augment = self.batches.bs, Augment(cfg.data.augment)
         if self.bs % (self.world * self.A):
@@ -204,6 +208,12 @@ class Setup:
     def sampler(self) -> nn.Module:
         "The generator samples come from: the EMA copy when there is one."
         return self.ema.G if self.ema.G is not None else self.nets["G"]
+
+    @property
+    def snap_steps(self) -> set:
+        "The steps after which G is snapshotted: the first at which each of `train.snapshot_kimg` is reached."
+        per_step = self.bs * self.cfg.train.n_critic / 1000                  # kimg of real images per G step
+        return {max(1, math.ceil(k / per_step - 1e-9)) for k in self.cfg.train.snapshot_kimg}
 
     def begin(self, step: int):
         "Before step `step`: the growth stage, and this step's random streams."
@@ -230,27 +240,30 @@ def _phase(fn, micros: list, div: int) -> dict:
             acc[k] = v.detach() if k == "pl" else acc.get(k, 0.) + v.detach() / div
     return acc
 
-def d_step(s: Setup, i: int) -> tuple[torch.Tensor, dict]:
-    "D step number `i` (counting every critic step): returns the real batch and the logged values."
+def d_step(s: Setup, i: int) -> tuple[torch.Tensor, list, dict]:
+    "D step number `i` (counting every critic step): the real batch, this process's micro-batches, the logged values."
     real = s.augment(s.batches(i)).contiguous(memory_format=s.mf)
     z = s.noise() if s.arch.g_input is None else None
     zv = s.noise() if s.loss.vae else None
     gp_here = any(isinstance(r, GradientPenalty) for r in s.loss.d_regs) and s.world * s.A > 1
     alpha = torch.rand(s.bs, 1, 1, 1, device=s.dev) if gp_here else None     # one process: drawn inside
+    micros = s.micros(real, z, zv, alpha)
     s.opts["D"].zero_grad(set_to_none=True)
-    logs = _phase(lambda mb, last: s.loss.d_phase(mb, i, s.A), s.micros(real, z, zv, alpha), s.A)
+    logs = _phase(lambda mb, last: s.loss.d_phase(mb, i, s.A, keep_fake=s.one_forward), micros, s.A)
     s.opts["D"].step()
     s.loss.after_d_step()
-    return real, logs
+    return real, micros, logs
 
-def g_step(s: Setup, step: int, real: torch.Tensor) -> dict:
-    "G step number `step` on fresh noise (and the last D step's real batch); the logged values."
-    z = s.noise() if s.arch.g_input is None else None
-    zv = s.noise() if s.loss.vae else None
+def g_step(s: Setup, step: int, real: torch.Tensor, micros: list) -> dict:
+    "G step number `step`: on the D step's fakes (one forward), or on fresh noise and the last real batch; the logs."
+    if not s.one_forward:
+        z = s.noise() if s.arch.g_input is None else None
+        zv = s.noise() if s.loss.vae else None
+        micros = s.micros(real, z, zv)
     pl_now = s.loss.pl is not None and s.loss.pl.due(step)
     pl_z = shard(s.noise()[:max(s.world, s.bs // 2 // s.world * s.world)], s.world, s.rank) if pl_now else None
     s.opts["G"].zero_grad(set_to_none=True)
-    logs = _phase(lambda mb, last: s.loss.g_phase(mb, pl_z if last else None, s.A), s.micros(real, z, zv), s.A)
+    logs = _phase(lambda mb, last: s.loss.g_phase(mb, pl_z if last else None, s.A), micros, s.A)
     s.opts["G"].step()
     if s.loss.pl is not None: logs = {**logs, "pl": logs.get("pl", 0.), "pl_mean": s.loss.pl.pl_mean}
     return logs
@@ -265,8 +278,9 @@ class TrainResult:
     out_dir: Path
     steps: int
     seconds: float         # training wall time up to the last checkpoint, summed over sessions when resumed
-    images_per_second: float
+    images_per_second: float   # real images shown to D per second in this session (the kimg convention)
     sessions: list = field(default_factory=list)   # per session: git_sha, device, started, from/to step, seconds
+    kimg: float = 0.0          # thousands of real images shown to D so far
 
 def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_after: int | None = None,
           callback=None, progress: bool = True) -> TrainResult:
@@ -297,9 +311,9 @@ def _train(cfg, data, out, resume, stop_after, callback, progress) -> TrainResul
             s.begin(step)
             d_logs = {r.name: 0. for r in s.loss.d_regs}                # lazy regularisers log 0 when not due
             for k in range(t.n_critic):
-                real, logs = d_step(s, step * t.n_critic + k)
+                real, micros, logs = d_step(s, step * t.n_critic + k)
                 d_logs.update(logs)
-            g_logs = g_step(s, step, real)
+            g_logs = g_step(s, step, real, micros)
             s.ema.update(s.nets["G"], step)
             first = ("loss_d", "loss_g", "d_real", "d_fake")
             named = {**{k: {**d_logs, **g_logs}[k] for k in first}, **d_logs, **g_logs}
@@ -309,6 +323,7 @@ def _train(cfg, data, out, resume, stop_after, callback, progress) -> TrainResul
             check_finite(cfg, logs, ckpt)
             if rank == 0 and ((step + 1) % t.sample_every == 0 or step + 1 == t.steps):
                 save_samples(s.sampler, s.fixed_in, out / f"samples_{step + 1:06d}.png")
+            if rank == 0 and step + 1 in s.snap_steps: save_snapshot(s, step + 1, seconds + time.time() - t0, out)
             if (step + 1) % t.ckpt_every == 0 or step + 1 == end:
                 elapsed = seconds + time.time() - t0
                 ckpt.save(step + 1, s.nets, s.opts, s.ema, history, elapsed, sessions)
@@ -317,9 +332,30 @@ def _train(cfg, data, out, resume, stop_after, callback, progress) -> TrainResul
     except torch.OutOfMemoryError as e:
         raise RuntimeError(oom_advice(cfg.name, s.bs, s.A, s.dev)) from e
     finally: bar.close()
-    n_img = (end - start) * s.bs * (t.n_critic + 1)
+    n_img = (end - start) * s.bs * t.n_critic                        # real images D saw in this session
     return TrainResult(s.sampler, s.nets, pd.DataFrame(history), out, end, elapsed,
-                       n_img / (time.time() - t0) if n_img else float("nan"), sessions)
+                       n_img / (time.time() - t0) if n_img else float("nan"), sessions, end * s.bs * t.n_critic / 1000)
+
+# %% ../nbs/06_train.ipynb #c0b4de3f
+def save_snapshot(s: Setup, step: int, seconds: float, out: Path) -> Path:
+    "Keep `s`'s sampling generator at `step` in `out/snapshots/<step>.pt`."
+    kimg = step * s.bs * s.cfg.train.n_critic / 1000
+    state = {"step": step, "kimg": kimg, "seconds": round(seconds, 1), "G": s.sampler.state_dict()}
+    return save_checkpoint(state, out / "snapshots" / f"{step:06d}.pt")
+
+def snapshots(run_dir) -> pd.DataFrame:
+    "The snapshots of a run folder: step, kimg, training seconds and file, in step order."
+    rows = []
+    for p in sorted((Path(run_dir) / "snapshots").glob("*.pt")):
+        st = load_checkpoint(p)
+        rows.append({"step": st["step"], "kimg": st["kimg"], "seconds": st["seconds"], "file": str(p)})
+    return pd.DataFrame(rows, columns=["step", "kimg", "seconds", "file"])
+
+def load_snapshot(path, cfg: RunConfig, device="cpu") -> nn.Module:
+    "The generator of a snapshot, built from its run's config, in eval mode on `device`."
+    G = build_models(cfg.model, cfg.data.resolution)["G"].to(memory_format=torch.contiguous_format)
+    G.load_state_dict(load_checkpoint(path, map_location="cpu")["G"])
+    return G.to(device).eval()
 
 # %% ../nbs/06_train.ipynb #161da290
 @torch.no_grad()

@@ -81,3 +81,19 @@ def test_resume_never_passes_off_a_longer_run_as_a_shorter_one(tmp_path, data):
     # evaluation settings do not make it another run: the finished run is reused
     r = train(make_config("dcgan", TINY, {"train.steps": 4, "eval.n_samples": 7}), data, tmp_path, progress=False)
     assert r.steps == 4 and len(r.history) == 4
+
+
+def test_one_g_forward_per_step_when_n_critic_is_one(tmp_path, data, monkeypatch):
+    "As pytorch/examples: the D step's fake (G run with its graph) is the G step's fake; WGAN (5 critic steps) runs G 6 times."
+    import anime_gan.train as T
+    counts, build = {}, T.build_models
+    def counting(*a, **k):
+        nets = build(*a, **k)
+        nets["G"].register_forward_hook(lambda m, i, o: counts.__setitem__(k_, counts.get(k_, 0) + 1))
+        return nets
+    monkeypatch.setattr(T, "build_models", counting)
+    for k_, variant, extra in (("one", "dcgan", {}), ("two", "dcgan", {"train.one_forward": False}), ("wgan", "wgan", {})):
+        r = train(make_config(variant, TINY, {"train.steps": 4, "train.sample_every": 100}, extra), data, tmp_path / k_,
+                  progress=False)
+        assert r.steps == 4 and torch.isfinite(torch.tensor(r.history.loss_g.values)).all()
+    assert counts == {"one": 4 + 1, "two": 8 + 1, "wgan": 4 * 6 + 1}, counts      # + 1: the final sample grid
