@@ -67,7 +67,8 @@ def cmd_train(a) -> int:
         raise
     if rank == 0:
         last = res.history.iloc[-1].to_dict() if len(res.history) else {}
-        print(f"[train] done: {res.steps} steps ({res.kimg:.1f} kimg), {res.seconds:.0f}s, {res.images_per_second:.1f} real img/s; "
+        print(f"[train] done: {res.steps} steps ({res.kimg:.1f} kimg), {res.seconds:.0f}s, "
+              f"{res.images_per_second:.1f} real img/s; "
               f"last losses D {last.get('loss_d', float('nan')):.3f} G {last.get('loss_g', float('nan')):.3f}; "
               f"checkpoint {Path(a.out) / 'checkpoint.pt'}", flush=True)
     if distributed: torch.distributed.destroy_process_group()

@@ -37,8 +37,10 @@ class DCGANCfg:
     g_extra_layer: bool = False    # G one layer deeper than D (a stride-1 conv before to-RGB)
     g_norm: str = "batch"          # batch / layer / instance / spectral / none
     d_norm: str = "batch"
-    g_blocks: tuple = ()           # blocks after each G up-block, by name: use (SE gate), cmhsa (self-attention)
+    g_blocks: tuple = ()           # blocks after G's up-blocks, by name: use (USE: SE + the next up-block), cmhsa
     d_blocks: tuple = ()           # blocks after each D conv, by name: se (DCSEGAN)
+    use_res: int = 8               # use: SE on the features at this resolution, so the up-block after it is the USE module
+    use_reduction: int = 2         # use: SE's channel reduction (the paper's C → C/2 → C)
     attn_res: int = 16             # cmhsa: the feature resolution it sits at
     heads: int = 4                 # cmhsa: attention heads
     attn_dropout: float = 0.1      # cmhsa: dropout on the attention weights

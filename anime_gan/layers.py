@@ -43,9 +43,9 @@ class UpBlock(nn.Sequential):
     def __init__(self, cin: int, cout: int, norm: str = "batch"):
         super().__init__(conv(cin, cout, 4, 2, 1, norm, transpose=True), norm_layer(norm, cout), nn.ReLU(inplace=True))
 
-def USE(cin: int, cout: int, norm: str = "batch") -> nn.Sequential:
-    "Upsampling squeeze-excitation block: an up-block whose output channels an SE gate reweights."
-    return nn.Sequential(UpBlock(cin, cout, norm), SE(cout))
+def USE(cin: int, cout: int, norm: str = "batch", reduction: int = 2) -> nn.Sequential:
+    "Upsampling squeeze-excitation (paper 4): SE reweights the channels (C → C/2 → C), then the up-block upsamples."
+    return nn.Sequential(SE(cin, reduction), UpBlock(cin, cout, norm))
 
 # %% ../nbs/03_layers.ipynb #79a3410c
 class CMHSA(nn.Module):

@@ -18,7 +18,7 @@ __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FIDWeight
            'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights',
            'Inception', 'get_inception', 'is_unavailable_reason', 'features', 'stats', 'frechet_distance',
            'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid',
-           'compare_features', 'evaluate']
+           'compare_features', 'evaluate', 'snapshot_score', 'learning_curve']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -273,3 +273,28 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu"
     is_ = inception_score(fake, device, batch_size=batch_size)
     return {**compare_features(ff, fr, kid_subset), "is": is_.value, "is_std": is_.std, "is_reason": is_.reason,
             "eval_seconds": time.time() - t}
+
+# %% ../nbs/07_metrics.ipynb #250547e5
+def snapshot_score(snapshot, cfg, ref_feats: np.ndarray, ref_key: str, n: int, seed: int = 0, device="cpu",
+                   kid_subset: int = 1000) -> dict:
+    "FID/KID of `n` samples (sampling seed `seed`) of a snapshot file against `ref_feats`; cached beside the snapshot."
+    import json
+    from anime_gan.train import load_snapshot, sample
+    key = f"n{n}-s{seed}-{ref_key}-{get_inception(device).weights_sha256[:12]}"
+    cache = Path(snapshot).with_suffix(".scores.json")
+    done = json.loads(cache.read_text()) if cache.exists() else {}
+    if key not in done:
+        fake = sample(load_snapshot(snapshot, cfg, device), n, seed=seed)
+        done[key] = compare_features(features(fake, device), ref_feats, kid_subset)
+        atomic_write(cache, json.dumps(done, indent=1))
+    return done[key]
+
+def learning_curve(run_dir, cfg, ref_feats: np.ndarray, ref_key: str, n: int, seed: int = 0, device="cpu",
+                   kid_subset: int = 1000):
+    "`snapshot_score` at every snapshot of `run_dir`: step, kimg, training seconds, fid, kid (a learning curve)."
+    import pandas as pd
+    from anime_gan.train import snapshots
+    rows = [{"step": s.step, "kimg": s.kimg, "seconds": s.seconds,
+             **snapshot_score(s.file, cfg, ref_feats, ref_key, n, seed, device, kid_subset)}
+            for s in snapshots(run_dir).itertuples()]
+    return pd.DataFrame(rows)

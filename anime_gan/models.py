@@ -16,7 +16,8 @@ __all__ = ['G_BLOCKS', 'D_BLOCKS', 'ARCHS', 'Generator', 'Discriminator', 'Encod
 
 # %% ../nbs/04_models.ipynb #411a9b90
 G_BLOCKS: dict[str, Callable] = {
-    "use": lambda ch, res, m: SE(ch),                          # an up-block followed by SE is the paper's USE block
+    # paper 4's USE module: SE (C → C/2 → C) then the transposed-conv upsampling, in place of one up-block
+    "use": lambda ch, res, m: SE(ch, m.use_reduction) if res == m.use_res else None,
     "cmhsa": lambda ch, res, m: CMHSA(ch, m.heads, m.attn_dropout) if res == m.attn_res else None,
 }
 D_BLOCKS: dict[str, Callable] = {
@@ -36,7 +37,7 @@ def _place(registry: dict, names, ch: int, res: int, m, placed: set) -> list:
 def _check_placed(names, placed: set, where: str, resolutions):
     missing = [n for n in names if n not in placed]
     if missing: raise ValueError(f"{where} block(s) {missing} fit none of its resolutions {sorted(resolutions)}"
-                                 " (cmhsa: set model.dcgan.attn_res to one of them)")
+                                 " (set model.dcgan.use_res / attn_res to one of them)")
 
 # %% ../nbs/04_models.ipynb #0ca15b92
 def _n_up(res: int) -> int:

@@ -4,17 +4,18 @@
 
 # %% ../nbs/08_report.ipynb #91e3ba9e
 from __future__ import annotations
-import datetime, json, platform, time
+import datetime, json, math, platform, time
 from pathlib import Path
-import pandas as pd, torch, torchvision
+import numpy as np, pandas as pd, torch, torchvision
+from scipy import stats
 import matplotlib.pyplot as plt, seaborn as sns
 from .env import pick_device, device_name, git_sha, repo_root
 from .config import to_dict
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images',
-           'verdict_table', 'Study']
+__all__ = ['VERDICTS', 'provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid',
+           'show_images', 'verdict', 'verdict_table', 'seed_summary', 'Study']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -84,10 +85,48 @@ def show_images(paths: dict, ncols: int = 3, size: float = 3.2):
         ax.set_title(k)
     return fig
 
-# %% ../nbs/08_report.ipynb #c787696f
+# %% ../nbs/08_report.ipynb #1e94ae20
+VERDICTS = ("holds", "contradicted", "inconclusive")
+
+def verdict(a, b, lower_is_better: bool = True, z: float = 2.0) -> dict:
+    "Does A beat B? `a`, `b`: per-seed values; the verdict word and its evidence (means, difference, SE, n, Welch p)."
+    a, b = np.asarray(a, float), np.asarray(b, float)
+    var = lambda x: x.var(ddof=1) if len(x) > 1 else None
+    va, vb = var(a), var(b)
+    va, vb = (vb if va is None else va), (va if vb is None else vb)
+    se = math.sqrt(va / len(a) + vb / len(b)) if va is not None else float("nan")
+    d = (b.mean() - a.mean()) if lower_is_better else (a.mean() - b.mean())      # > 0: A better
+    word = "inconclusive" if math.isnan(se) else "holds" if d > z * se else "contradicted" if d < -z * se else "inconclusive"
+    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue) if min(len(a), len(b)) > 1 and va + vb > 0 else float("nan")
+    return {"verdict": word, "mean_a": float(a.mean()), "mean_b": float(b.mean()), "diff": float(d), "se": se,
+            "n_a": len(a), "n_b": len(b), "welch_p": p}
+
+# %% ../nbs/08_report.ipynb #e0918d5d
+def _evidence(v: dict) -> str:
+    return (f"A {v['mean_a']:.2f} vs B {v['mean_b']:.2f} (n {v['n_a']}/{v['n_b']}): difference {v['diff']:+.2f} in the claimed "
+            f"direction, 2·SE {2 * v['se']:.2f}" + (f", Welch p {v['welch_p']:.3f}" if v["welch_p"] == v["welch_p"] else ""))
+
 def verdict_table(claims: dict) -> pd.DataFrame:
-    "`{claim: bool or None}` → one row per claim and whether it holds here (`None`: the check was not run)."
-    return pd.DataFrame({"claim": list(claims), "holds here": ["not run" if v is None else bool(v) for v in claims.values()]})
+    """One row per claim: `{claim: result}` with result a `verdict()` record (a paper claim), a bool (our check: holds /
+    contradicted), or `(result, source, evidence)` to say more. Verdicts are exactly holds / contradicted / inconclusive."""
+    rows = []
+    for claim, r in claims.items():
+        r, source, evidence = r if isinstance(r, tuple) else (r, None, "")
+        if isinstance(r, dict): word, source, evidence = r["verdict"], source or "paper", evidence or _evidence(r)
+        elif r is None: word, evidence = "inconclusive", evidence or "not run here"
+        else: word = "holds" if bool(r) else "contradicted"
+        rows.append({"claim": claim, "source": source or "check", "verdict": word, "evidence": evidence})
+    return pd.DataFrame(rows, columns=["claim", "source", "verdict", "evidence"])
+
+# %% ../nbs/08_report.ipynb #5cf2c3ba
+def seed_summary(per_seed: pd.DataFrame, by: str, cols: list) -> pd.DataFrame:
+    "Mean and std (ddof 1; empty for one seed) of `cols` per value of `by`, in order of first appearance, with the seed count."
+    g = per_seed.groupby(by, sort=False)
+    out = pd.DataFrame({by: list(g.groups)})
+    for c in cols:
+        out[f"{c} mean"], out[f"{c} std"] = g[c].mean().values, g[c].std(ddof=1).values
+    out["seeds"] = g.size().values
+    return out
 
 # %% ../nbs/08_report.ipynb #0b74758f
 class Study:
@@ -115,8 +154,9 @@ class Study:
         "Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>`; recorded for the provenance."
         from anime_gan.train import train
         r = train(cfg, data, self.runs / data.key / run, progress=self.progress)
-        self.trained[cfg.name] = {"run_dir": str(self.runs / data.key / run), "steps": r.steps,
-                                  "train_seconds": round(r.seconds, 1), "sessions": r.sessions, "config": to_dict(cfg)}
+        self.trained[f"{cfg.name} · seed {cfg.train.seed}"] = {
+            "run_dir": str(self.runs / data.key / run), "steps": r.steps, "kimg": r.kimg, "train_seconds": round(r.seconds, 1),
+            "sessions": r.sessions, "config": to_dict(cfg)}
         return r
 
     def inception(self):

@@ -10,8 +10,8 @@ import pandas as pd
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['PROFILE_ORDER', 'MKDOCS', 'results_for', 'headline', 'overview_md', 'api_md', 'library_notebooks', 'write_sources',
-           'build_site', 'main']
+__all__ = ['PROFILE_ORDER', 'MKDOCS', 'results_for', 'read_claims', 'headline', 'overview_md', 'api_md', 'library_notebooks',
+           'write_sources', 'build_site', 'main']
 
 # %% ../nbs/18_site.ipynb #3bf75939
 PROFILE_ORDER = ("paper", "cpu", "quick", "tiny")          # the page shows the largest profile that ran
@@ -34,9 +34,19 @@ def _pairs(cols) -> list[tuple[str, str]]:
                 break
     return out
 
+def read_claims(path: Path) -> pd.DataFrame:
+    "A verdict table (claim, source, verdict, evidence); an older `holds here` table is read into the same columns."
+    if not path.exists(): return pd.DataFrame(columns=["claim", "source", "verdict", "evidence"])
+    c = pd.read_csv(path).fillna("")
+    if "verdict" not in c.columns:
+        word = {"True": "holds", "False": "contradicted"}
+        c = pd.DataFrame({"claim": c["claim"], "source": "paper", "evidence": "",
+                          "verdict": [word.get(str(v), "inconclusive") for v in c["holds here"]]})
+    return c[["claim", "source", "verdict", "evidence"]]
+
 def headline(d: Path) -> dict:
     "A paper's claims and its paper-vs-ours numbers from a results folder."
-    claims = pd.read_csv(d / "claims.csv") if (d / "claims.csv").exists() else pd.DataFrame(columns=["claim", "holds here"])
+    claims = read_claims(d / "claims.csv")
     tables = sorted(d.glob("table*.csv"), key=lambda p: (p.name != "table.csv", p.name))
     numbers = None
     for t in tables:
@@ -80,10 +90,11 @@ def overview_md(root: Path, stems: list[str]) -> str:
         h = headline(d)
         c = h["claims"]
         if len(c):
-            held = (c["holds here"].astype(str) == "True").sum()
-            mark = lambda v: {"True": "✔ yes", "False": "✘ no"}.get(str(v), str(v))
-            md += [f"**Reproduced or not: {held} of {len(c)} claims and checks hold in our run** (✔ holds, ✘ does not).", "",
-                   _md_table(c.assign(**{"holds here": c["holds here"].map(mark)})), ""]
+            count = lambda src, w: int(((c.source == src) & (c.verdict == w)).sum())
+            paper, checks = int((c.source == "paper").sum()), int((c.source != "paper").sum())
+            md += [f"**The paper's claims: {count('paper', 'holds')} of {paper} hold, {count('paper', 'contradicted')} "
+                   f"contradicted, {count('paper', 'inconclusive')} inconclusive at this budget.** Our own checks: "
+                   f"{count('check', 'holds')} of {checks} hold.", "", _md_table(c), ""]
         if h["numbers"] is not None:
             md += [f"Paper's numbers beside ours (`{h['numbers'].attrs['file']}`):", "", _md_table(h["numbers"]), ""]
     return "\n".join(md)

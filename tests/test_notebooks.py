@@ -44,14 +44,23 @@ def tiny_run(stem, tmp_path):
 
 def test_paper4_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("4_use_cmhsa", tmp_path)
-    t = pd.read_csv(out / "table.csv")
+    t = pd.read_csv(out / "table.csv", dtype={"FID (paper)": str, "IS (paper)": str})
     assert list(t.model) == ["DCGAN", "USE-GAN", "CMHSA-GAN", "USE-CMHSA-GAN", "VAE-GAN", "WGAN"]
-    assert t.ours_fid.notna().all() and (t.ours_fid > 0).all() and (t.n_fake == 16).all()
-    assert t.loc[t.model == "DCGAN", "paper_fid"].item() == 63.92
+    assert t["fid mean"].notna().all() and (t["fid mean"] > 0).all() and (t.N == 16).all()
+    assert (t["floor FID (real vs real, same N)"] > 0).all()
+    assert t.set_index("model").loc["VAE-GAN", "IS (paper)"] == "2.60"           # the paper's printed precision
+    assert t.set_index("model").loc["DCGAN", "FID (paper)"] == "63.92" and list(t.seeds) == [2, 2, 2, 2, 1, 1]
+    seeds = pd.read_csv(out / "table_seeds.csv")
+    assert len(seeds) == 10 and seeds.fid.notna().all()                           # per-seed rows
+    curves = pd.read_csv(out / "learning_curves.csv")
+    assert curves.groupby(["model", "seed"]).size().min() >= 2 and curves.fid.notna().all()
+    claims = pd.read_csv(out / "claims.csv")
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").sum() == 7
     prov = json.loads((out / "provenance.json").read_text())
     for k in ("profile", "data", "seeds", "device", "wall_seconds", "git_sha", "fid_weights"): assert k in prov
     assert prov["data"]["content_hash"] and prov["fid_weights"]["sha256"]
-    for f in ("table.md", "losses.png", "samples_dcgan.png", "notebook.ipynb", "claims.csv"): assert (out / f).exists()
+    assert all(r["sessions"] and r["sessions"][0]["git_sha"] for r in prov["runs"].values())   # each run's training commit
+    for f in ("table.md", "losses.png", "samples_dcgan.png", "notebook.ipynb", "learning_curves.png"): assert (out / f).exists()
 
 
 def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
@@ -99,7 +108,7 @@ def test_paper3_notebook_end_to_end_tiny(tmp_path):
     assert t.loc["bound: anime faces, another sample", "fid"] < 0.5 * t.loc["bound: uniform noise", "fid"]
     assert "no `celeba` source given" in (out / "table.md").read_text()
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["runs"]["StyleGAN2"]["config"]["model"]["arch"] == "stylegan" and prov["fid_weights"]["sha256"]
+    assert prov["runs"]["StyleGAN2 · seed 0"]["config"]["model"]["arch"] == "stylegan" and prov["fid_weights"]["sha256"]
     for f in ("losses.png", "samples_stylegan2.png", "truncation_stylegan2.png", "claims.md"): assert (out / f).exists(), f
 
 
