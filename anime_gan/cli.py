@@ -4,18 +4,20 @@
 
 # %% ../nbs/17_cli.ipynb #c6ad17c8
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, os, sys
 from pathlib import Path
 import torch, torchvision
 from .config import VARIANTS, make_config, load_config, override, from_dict, parse_overrides, to_steps
 from .data import DataCfg, prepare, split, to_uint8
 from .models import build_models, arch_of
 from .env import pick_device
-from .safety import load_checkpoint
+from .safety import load_checkpoint, FolderLocked
+from .metrics import FIDWeightsMissing
 from .distributed import init_distributed, dist_info
 
 # %% auto #0
-__all__ = ['EXAMPLES', 'cmd_train', 'load_generator', 'parse_seeds', 'generate', 'cmd_sample', 'cmd_fid', 'parser', 'main']
+__all__ = ['EXAMPLES', 'USER_ERRORS', 'cmd_train', 'load_generator', 'parse_seeds', 'generate', 'cmd_sample', 'cmd_fid', 'parser',
+           'main']
 
 # %% ../nbs/17_cli.ipynb #f3228045
 EXAMPLES = {
@@ -191,13 +193,22 @@ def parser() -> argparse.ArgumentParser:
                    epilog=EXAMPLES["reproduce"], formatter_class=fmt)
     return p
 
+# what a user can cause (bad data, a locked or damaged run folder, missing weights): one line on stderr, exit status 1
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError, PermissionError, FolderLocked, FIDWeightsMissing)
+
 def main(argv=None) -> int:
+    "The `anime-gan` command. User errors print one line (`ANIME_GAN_DEBUG=1` shows the traceback)."
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["reproduce"]:
         from anime_gan.reproduce import main as reproduce_main
         return reproduce_main(argv[1:])
     a = parser().parse_args(argv)
-    return {"train": cmd_train, "sample": cmd_sample, "fid": cmd_fid}[a.cmd](a)
+    try: return {"train": cmd_train, "sample": cmd_sample, "fid": cmd_fid}[a.cmd](a)
+    except USER_ERRORS as e:
+        if os.environ.get("ANIME_GAN_DEBUG"): raise
+        msg = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+        print(f"anime-gan {a.cmd}: error: {msg}", file=sys.stderr)
+        return 1
 
 # %% ../nbs/17_cli.ipynb #75f23497
 #| eval: false

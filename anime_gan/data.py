@@ -34,16 +34,23 @@ def atomic_save(obj, path) -> Path:
     return atomic_write(path, lambda f: torch.save(obj, f))
 
 # %% ../nbs/02_data.ipynb #7e752401
+def _read(p: Path):
+    "A file's bytes, or `BadImage` saying why it cannot be read (a broken or looping link, no permission)."
+    try: return p.read_bytes()
+    except OSError as e: return BadImage(f"cannot be read: {e.strerror or e}" + (" (a broken or looping symbolic link)"
+                                                                                 if p.is_symlink() else ""))
+
 def iter_source(source) -> tuple[list[tuple[str, bytes]], int]:
-    "All `(name, bytes)` of image-named files in a folder or zip, sorted by name, and the count of other files."
+    """All `(name, bytes)` of image-named files in a folder or zip, sorted by name, and the count of other files.
+    A file that cannot be read comes with a `BadImage` in place of its bytes, so it is reported, not lost."""
     src = Path(source)
     if not src.exists(): raise FileNotFoundError(f"data source {src} does not exist")
     items, other = [], 0
     if src.is_dir():
         for p in sorted(src.rglob("*")):
-            if not p.is_file(): continue
-            if p.suffix.lower() in IMAGE_EXTS: items.append((p.relative_to(src).as_posix(), p.read_bytes()))
-            else: other += 1
+            if p.is_dir(): continue
+            if p.suffix.lower() in IMAGE_EXTS: items.append((p.relative_to(src).as_posix(), _read(p)))
+            elif p.is_file() or p.is_symlink(): other += 1
     elif zipfile.is_zipfile(src):
         with zipfile.ZipFile(src) as z:                   # names, sizes and ratios checked before anything is inflated
             for info in sorted(check_zip(z, src), key=lambda i: i.filename):
@@ -130,7 +137,7 @@ def _hash_items(items) -> str:
     for name, data in items:
         h.update(name.encode())
         h.update(b"\0")
-        h.update(hashlib.sha256(data).digest())
+        h.update(hashlib.sha256(data if isinstance(data, bytes) else f"unreadable: {data}".encode()).digest())
     return h.hexdigest()
 
 # %% ../nbs/02_data.ipynb #2cebf026
@@ -163,6 +170,7 @@ def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool
         arrays, names, skipped = [], [], []
         for name, data in items:
             try:
+                if isinstance(data, BadImage): raise data
                 arrays.append(decode_image(data, cfg.resolution, cfg.min_size))
                 names.append(name)
             except BadImage as e: skipped.append((name, str(e)))

@@ -101,6 +101,7 @@ def clean_images(source, out, size: int = 512, max_distance: int = 6, crop: bool
     rows, arrays, names = [], [], []
     for name, data in items:
         try:
+            if isinstance(data, Exception): raise data
             with Image.open(io.BytesIO(data)) as im:
                 arrays.append(np.asarray(to_rgb(im)))
                 names.append(name)

@@ -37,3 +37,14 @@ def test_train_sample_fid(tmp_path):
     assert bad.returncode != 0 and "train.steps=many" in bad.stderr
     bad = cli("fid", tmp_path / "grid.png", tmp_path / "fakes", check=False, env=env)
     assert bad.returncode != 0 and "grid.png" in bad.stderr and "--resolution" in bad.stderr
+
+
+def test_a_hostile_zip_is_one_clear_line_not_a_traceback(tmp_path):
+    import zipfile
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as z: z.writestr("../../x.png", b"not really")
+    r = cli("train", "--model", "dcgan", "--data", evil, "--out", tmp_path / "run", "--device", "cpu", check=False,
+            env={**os.environ, "ANIME_GAN_CACHE": str(tmp_path / "cache")})
+    assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "evil.zip" in lines[0] and "points outside the archive" in lines[0], r.stderr

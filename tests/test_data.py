@@ -1,5 +1,5 @@
 "Bad input is reported file by file with its reason; good images of every mode are used."
-import io, zipfile
+import io, os, zipfile
 import numpy as np, pytest, torch
 from PIL import Image
 from anime_gan.config import DataCfg, make_config
@@ -116,3 +116,17 @@ def test_real_zip_when_present(tmp_path, monkeypatch):
     z = shared("yugioh-archetypes.zip")
     s = prepare(DataCfg(source=str(z), resolution=64), use_cache=False, verbose=False)
     assert len(s) == 43 and s.skipped == [] and s.n_other_files == 1   # archetypes.csv
+
+
+def test_a_symlink_loop_is_reported_not_lost(tmp_path):
+    "a.png → b.png → a.png: both names appear among the skipped files with the reason; the real image trains."
+    d = tmp_path / "faces"
+    d.mkdir()
+    Image.fromarray(np.full((40, 40, 3), 128, np.uint8)).save(d / "real.png")
+    os.symlink(d / "b.png", d / "a.png")
+    os.symlink(d / "a.png", d / "b.png")
+    s = prepare(DataCfg(source=str(d), resolution=32), use_cache=False, verbose=False)
+    assert s.names == ["real.png"]
+    skipped = dict(s.skipped)
+    assert set(skipped) == {"a.png", "b.png"} and all("looping symbolic link" in r for r in skipped.values()), skipped
+    assert {x["file"] for x in s.manifest()["skipped"]} == {"a.png", "b.png"}
