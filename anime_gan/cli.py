@@ -5,6 +5,7 @@
 # %% ../nbs/17_cli.ipynb #c6ad17c8
 from __future__ import annotations
 import argparse, json, os, sys
+import numpy as np
 from pathlib import Path
 import torch, torchvision
 from .config import VARIANTS, make_config, load_config, override, from_dict, parse_overrides, to_steps
@@ -32,7 +33,9 @@ EXAMPLES = {
   anime-gan sample runs/sg2/checkpoint.pt --n 1000 --out fakes/              # 1000 PNG files for FID""",
 "fid": """examples:
   anime-gan fid real_folder/ fakes/                     # as `python -m pytorch_fid real_folder fakes`
-  anime-gan fid faces.zip fakes/ --resolution 64         # zips are decoded and resized first""",
+  anime-gan fid faces.zip fakes/ --resolution 64         # zips are decoded and resized first
+  anime-gan fid --save-stats real_folder/ real.npz       # pytorch-fid-compatible statistics, then:
+  anime-gan fid real.npz fakes/                          # (each set's statistics are also cached by content)""",
 "reproduce": """examples:
   anime-gan reproduce                                    # every paper, quick profile, embedded data
   anime-gan reproduce --profile cpu --data faces.zip --papers 4""",
@@ -131,20 +134,25 @@ def cmd_sample(a) -> int:
     return 0
 
 # %% ../nbs/17_cli.ipynb #afc99adf
-def _fid_input(path: str, resolution: int | None):
-    p = Path(path)
-    if not p.exists(): raise SystemExit(f"{p} does not exist")
-    if p.is_dir() and not resolution: return p
-    if not resolution: raise SystemExit(f"{p} is not a folder: give --resolution R to decode and resize it first")
-    return prepare(DataCfg(source=str(p), resolution=resolution), verbose=False).images
-
 def cmd_fid(a) -> int:
-    from anime_gan.metrics import features, compare_features
+    "FID (and KID when both sides have features) of two sets: folders, zips with --resolution, or `.npz` statistics."
+    from anime_gan.metrics import set_statistics, save_stats, frechet_distance, kid
+    from anime_gan.safety import atomic_write
     dev = pick_device(a.device)
-    fa, fb = (features(_fid_input(x, a.resolution), dev, a.batch_size) for x in (a.a, a.b))
-    r = compare_features(fa, fb, kid_subset=min(1000, len(fa), len(fb)))
-    print(f"FID {r['fid']:.4f}  KID {r['kid']:.5f} ± {r['kid_std']:.5f}  (N = {len(fa)} vs {len(fb)})")
-    if a.json: Path(a.json).write_text(json.dumps(r, indent=2) + "\n")
+    if a.save_stats:                                     # as `python -m pytorch_fid --save-stats SRC OUT.npz`
+        if Path(a.a).suffix == ".npz": raise ValueError(f"{a.a}: already statistics; give a folder (or a zip with --resolution)")
+        s = set_statistics(a.a, dev, a.batch_size, a.resolution)
+        save_stats(a.b, s["feats"].astype(np.float64))
+        print(f"statistics of {a.a} (N = {len(s['feats'])}) → {a.b}")
+        return 0
+    sa, sb = (set_statistics(x, dev, a.batch_size, a.resolution) for x in (a.a, a.b))
+    n = [len(s["feats"]) if "feats" in s else None for s in (sa, sb)]
+    r = {"fid": frechet_distance((sa["mu"], sa["sigma"]), (sb["mu"], sb["sigma"])), "n_a": n[0], "n_b": n[1]}
+    if None not in n:
+        r["kid"], r["kid_std"] = kid(sa["feats"].astype(np.float64), sb["feats"].astype(np.float64), subset_size=min(1000, *n))
+    kid_txt = f"KID {r['kid']:.5f} ± {r['kid_std']:.5f}" if "kid" in r else "KID n/a (a .npz without features)"
+    print(f"FID {r['fid']:.4f}  {kid_txt}  (N = {n[0] or '?'} vs {n[1] or '?'})")
+    if a.json: atomic_write(a.json, json.dumps(r, indent=2) + "\n")
     return 0
 
 # %% ../nbs/17_cli.ipynb #126e5e4d
@@ -183,10 +191,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--raw", action="store_true", help="use G, not its EMA copy")
     s.add_argument("--device", default="auto")
     f = sub.add_parser("fid", help="FID (and KID) between two image sets", epilog=EXAMPLES["fid"], formatter_class=fmt)
-    f.add_argument("a")
-    f.add_argument("b")
+    f.add_argument("a", help="folder, zip (with --resolution) or .npz statistics")
+    f.add_argument("b", help="the same kinds; with --save-stats: the .npz to write")
     f.add_argument("--resolution", type=int, help="decode and resize both sets to this first (needed for zips)")
-    f.add_argument("--batch-size", type=int, default=50)
+    f.add_argument("--save-stats", action="store_true", help="write A's statistics to B (.npz, as pytorch-fid's)")
+    f.add_argument("--batch-size", type=int, default=16)
     f.add_argument("--device", default="auto")
     f.add_argument("--json", help="also write the numbers to this file")
     sub.add_parser("reproduce", help="run the paper notebooks (see anime-gan reproduce --help)", add_help=False,

@@ -4,21 +4,22 @@
 
 # %% ../nbs/07_metrics.ipynb #58bf9d85
 from __future__ import annotations
-import contextlib, hashlib, time, warnings
+import contextlib, copy, hashlib, time, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from pytorch_fid import inception as pfi
 from pytorch_fid import fid_score as pfs
-from .data import cache_dir, atomic_save
+from .data import cache_dir, atomic_save, prepare, DataCfg
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FIDWeightsMissing', 'fid_inception_skeleton',
-           'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights',
-           'Inception', 'get_inception', 'is_unavailable_reason', 'features', 'stats', 'frechet_distance',
-           'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score', 'fid',
-           'compare_features', 'evaluate', 'snapshot_score', 'learning_curve']
+__all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'FIDWeightsMissing',
+           'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path',
+           'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception', 'get_inception', 'is_unavailable_reason',
+           'image_files', 'folder_batches', 'features', 'stats', 'frechet_distance', 'reference_features', 'kid',
+           'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'compare_features', 'evaluate',
+           'source_hash', 'load_stats', 'save_stats', 'set_statistics', 'snapshot_score', 'learning_curve']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -134,8 +135,26 @@ def _patched_fid_loader(state_dict):
     try: yield
     finally: pfi.fid_inception_v3 = orig
 
+def fold_batchnorm(net: nn.Module) -> nn.Module:
+    "Fold every BatchNorm that follows a conv (torchvision's `BasicConv2d`: conv → bn → relu) into the conv, in place (eval only)."
+    for m in net.modules():
+        c, b = getattr(m, "conv", None), getattr(m, "bn", None)
+        if not (isinstance(c, nn.Conv2d) and isinstance(b, nn.BatchNorm2d)): continue
+        s = b.weight / torch.sqrt(b.running_var + b.eps)
+        f = nn.Conv2d(c.in_channels, c.out_channels, c.kernel_size, c.stride, c.padding, c.dilation, c.groups, bias=True)
+        with torch.no_grad():
+            f.weight.copy_(c.weight * s[:, None, None, None])
+            f.bias.copy_(b.bias - b.running_mean * s + (c.bias * s if c.bias is not None else 0))
+        m.conv, m.bn = f.to(c.weight.device), nn.Identity()
+    return net
+
+FEATURES_VERSION = "fold-cl"   # how features are computed (part of every cache key): BN folded, channels_last
+INCEPTION_BATCH = 16           # fastest batch on 2 CPU cores (`make bench`); larger batches lose the cache
+
 class Inception(nn.Module):
-    "pytorch-fid's InceptionV3 (pool3, 2048-d) on the FID weights; `logits()` when the classifier is available."
+    """pytorch-fid's InceptionV3 (pool3, 2048-d) on the FID weights; `logits()` when the classifier is available.
+    `net` is pytorch-fid's module as is; features come from `fast`, the same network with each BatchNorm folded
+    into its conv and run channels_last under `inference_mode` (≈2× faster on CPU, features equal to ~1e-5)."""
     def __init__(self, device="cpu"):
         super().__init__()
         self.weights_path, self.weights_source = fid_weights()
@@ -146,15 +165,17 @@ class Inception(nn.Module):
         self.fc = nn.Linear(2048, 1008)
         self.fc.load_state_dict({"weight": sd["fc.weight"], "bias": sd["fc.bias"]})
         self.has_classifier = bool(torch.isfinite(self.fc.weight).all())
-        self.device = torch.device(device)
+        self.fast = fold_batchnorm(copy.deepcopy(self.net).eval()).to(memory_format=torch.channels_last)
+        self.device, self.images_seen = torch.device(device), 0      # images through the network (cache tests count them)
         self.to(self.device).eval()
     @staticmethod
     def _prep(x):
         return x.float() / 255 if x.dtype == torch.uint8 else x.float()
-    @torch.no_grad()
+    @torch.inference_mode()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(self._prep(x).to(self.device))[0].flatten(1)
-    @torch.no_grad()
+        self.images_seen += len(x)
+        return self.fast(self._prep(x).to(self.device).contiguous(memory_format=torch.channels_last))[0].flatten(1)
+    @torch.inference_mode()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         if not self.has_classifier: raise RuntimeError(is_unavailable_reason(self))
         return self.fc(self.forward(x))
@@ -173,16 +194,32 @@ def is_unavailable_reason(inc: Inception) -> str:
                 f"own {PYTORCH_FID_FILE} includes it")
 
 # %% ../nbs/07_metrics.ipynb #88b92737
-def features(images, device="cpu", batch_size: int = 50, progress: bool = False) -> np.ndarray:
-    "2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder exactly as `python -m pytorch_fid` reads it."
+def image_files(folder) -> list[Path]:
+    "The images of `folder` that `python -m pytorch_fid` reads (its extensions, top level, sorted)."
+    files = sorted(f for ext in pfs.IMAGE_EXTENSIONS for f in Path(folder).glob(f"*.{ext}"))
+    if not files: raise ValueError(f"{folder}: no images with extensions {sorted(pfs.IMAGE_EXTENSIONS)}")
+    return files
+
+def folder_batches(files, batch_size: int = INCEPTION_BATCH):
+    "uint8 batches of image files decoded as pytorch-fid decodes them (PIL → RGB); a batch never mixes sizes."
+    from PIL import Image
+    batch = []
+    for f in files:
+        try:
+            with Image.open(f) as im: x = torch.from_numpy(np.array(im.convert("RGB"))).permute(2, 0, 1)
+        except OSError as e: raise ValueError(f"{f}: not a readable image ({e})") from e
+        if batch and (len(batch) == batch_size or x.shape != batch[0].shape):
+            yield torch.stack(batch)
+            batch = []
+        batch.append(x)
+    if batch: yield torch.stack(batch)
+
+def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False) -> np.ndarray:
+    "2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid` reads them."
     inc = get_inception(device)
-    if isinstance(images, (str, Path)):
-        files = sorted(f for ext in pfs.IMAGE_EXTENSIONS for f in Path(images).glob(f"*.{ext}"))
-        if not files: raise ValueError(f"{images}: no images with extensions {sorted(pfs.IMAGE_EXTENSIONS)}")
-        acts = pfs.get_activations(files, inc.net, min(batch_size, len(files)), 2048, str(inc.device), num_workers=0)
-        return acts.astype(np.float64)
-    out = [inc(images[i:i + batch_size]).cpu().double() for i in range(0, len(images), batch_size)]
-    return torch.cat(out).numpy()
+    batches = (folder_batches(image_files(images), batch_size) if isinstance(images, (str, Path))
+               else (images[i:i + batch_size] for i in range(0, len(images), batch_size)))
+    return torch.cat([inc(b).cpu().double() for b in batches]).numpy()
 
 def stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.mean(feats, axis=0), np.cov(feats, rowvar=False)
@@ -200,10 +237,10 @@ def frechet_distance(s1, s2, method: str = "eigh") -> float:
     return float(np.sum((m1 - m2) ** 2) + np.trace(c1) + np.trace(c2) - 2 * np.sqrt(np.clip(ev, 0, None)).sum())
 
 # %% ../nbs/07_metrics.ipynb #87b54b80
-def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size=50) -> np.ndarray:
-    "Features of real `images`, cached under `key` and the weights' hash."
+def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size=INCEPTION_BATCH) -> np.ndarray:
+    "Features of real `images`, cached under `key`, the weights' hash and how features are computed."
     inc = get_inception(device)
-    path = cache_dir("fid_stats") / f"{key}-n{len(images)}-{inc.weights_sha256[:12]}.npy"
+    path = cache_dir("fid_stats") / f"{key}-n{len(images)}-{inc.weights_sha256[:12]}-{FEATURES_VERSION}.npy"
     if path.exists(): return np.load(path)
     f = features(images, device, batch_size)
     atomic_write(path, lambda fh: np.save(fh, f))
@@ -244,7 +281,7 @@ class Score:
     reason: str = ""
     def __str__(self): return f"{self.value:.3f}" if self.value is not None else f"n/a ({self.reason})"
 
-def inception_score(images: torch.Tensor, device="cpu", splits: int = 10, batch_size: int = 50) -> Score:
+def inception_score(images: torch.Tensor, device="cpu", splits: int = 10, batch_size: int = INCEPTION_BATCH) -> Score:
     "IS of uint8 images, or a `Score` whose `reason` says why it cannot be computed."
     inc = get_inception(device)
     if not inc.has_classifier: return Score(None, n=len(images), reason=is_unavailable_reason(inc))
@@ -252,7 +289,7 @@ def inception_score(images: torch.Tensor, device="cpu", splits: int = 10, batch_
     return Score(*inception_score_from_logits(lg, min(splits, len(images))), n=len(images))
 
 # %% ../nbs/07_metrics.ipynb #71a1ef9c
-def fid(a, b, device="cpu", batch_size: int = 50, key_b: str | None = None) -> Score:
+def fid(a, b, device="cpu", batch_size: int = INCEPTION_BATCH, key_b: str | None = None) -> Score:
     """FID between two image sets (uint8 tensors or folders). With `key_b`, `b`'s features come from
     (and go to) the reference cache."""
     fa = features(a, device, batch_size)
@@ -264,7 +301,7 @@ def compare_features(ff: np.ndarray, fr: np.ndarray, kid_subset: int = 1000) -> 
     k, k_std = kid(ff, fr, subset_size=kid_subset)
     return {"fid": frechet_distance(stats(ff), stats(fr)), "kid": k, "kid_std": k_std, "n_fake": len(ff), "n_real": len(fr)}
 
-def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu", batch_size=50,
+def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu", batch_size=INCEPTION_BATCH,
              kid_subset: int = 1000) -> dict:
     "FID, KID and IS of generated `fake` against `real` (features cached under `real_key`), with N of each."
     t = time.time()
@@ -274,13 +311,51 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu"
     return {**compare_features(ff, fr, kid_subset), "is": is_.value, "is_std": is_.std, "is_reason": is_.reason,
             "eval_seconds": time.time() - t}
 
+# %% ../nbs/07_metrics.ipynb #906dcb9c
+def source_hash(path) -> str:
+    "sha256 of what an image set holds: a folder's files (relative names and bytes, recursively) or a file's bytes."
+    p, h = Path(path), hashlib.sha256()
+    if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
+    for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]):
+        h.update(str(f.relative_to(p) if p.is_dir() else f.name).encode() + b"\0")
+        h.update(hashlib.sha256(f.read_bytes()).digest())
+    return h.hexdigest()
+
+def load_stats(path) -> dict:
+    "`mu` and `sigma` of a pytorch-fid `.npz` statistics file (and `feats` when anime_gan wrote it)."
+    try:
+        with np.load(path) as f: s = {k: f[k] for k in f.files}
+    except (OSError, ValueError) as e: raise ValueError(f"{path}: not a readable .npz file ({e})") from e
+    if not {"mu", "sigma"} <= set(s): raise ValueError(f"{path}: not FID statistics (needs arrays mu and sigma, has {sorted(s)})")
+    return s
+
+def save_stats(path, feats: np.ndarray) -> Path:
+    "Write pytorch-fid-compatible statistics (`mu`, `sigma`) of `feats`, with the features (float32) for KID."
+    mu, sigma = stats(feats)
+    return atomic_write(path, lambda fh: np.savez(fh, mu=mu, sigma=sigma, feats=feats.astype(np.float32)))
+
+def set_statistics(src, device="cpu", batch_size: int = INCEPTION_BATCH, resolution: int | None = None,
+                   cache: bool = True) -> dict:
+    "FID statistics of a `.npz`, a folder, or (with `resolution`) a zip or folder decoded and resized; cached by content."
+    p = Path(src)
+    if p.suffix == ".npz": return load_stats(p)
+    if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
+    if not p.is_dir() and not resolution: raise ValueError(f"{p} is not a folder: give --resolution R to decode and resize it first")
+    inc = get_inception(device)
+    key = hashlib.sha256(f"{source_hash(p)}|{resolution}|{inc.weights_sha256}|{FEATURES_VERSION}".encode()).hexdigest()
+    path = cache_dir("fid_stats") / f"set-{key[:24]}.npz"
+    if not (cache and path.exists()):
+        imgs = prepare(DataCfg(source=str(p), resolution=resolution), verbose=False).images if resolution else p
+        save_stats(path, features(imgs, device, batch_size))
+    return load_stats(path)
+
 # %% ../nbs/07_metrics.ipynb #250547e5
 def snapshot_score(snapshot, cfg, ref_feats: np.ndarray, ref_key: str, n: int, seed: int = 0, device="cpu",
                    kid_subset: int = 1000) -> dict:
     "FID/KID of `n` samples (sampling seed `seed`) of a snapshot file against `ref_feats`; cached beside the snapshot."
     import json
     from anime_gan.train import load_snapshot, sample
-    key = f"n{n}-s{seed}-{ref_key}-{get_inception(device).weights_sha256[:12]}"
+    key = f"n{n}-s{seed}-{ref_key}-{get_inception(device).weights_sha256[:12]}-{FEATURES_VERSION}"
     cache = Path(snapshot).with_suffix(".scores.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
     if key not in done:

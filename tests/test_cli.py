@@ -1,6 +1,7 @@
 "The console script end to end: train → sample (grid, files, seeds, truncation) → fid; help text; bad input."
 import os, subprocess, sys
 from PIL import Image
+from fastcore.test import test_eq as eq
 
 def cli(*args, env=None, check=True):
     r = subprocess.run([sys.executable, "-m", "anime_gan.cli", *map(str, args)], capture_output=True, text=True,
@@ -48,3 +49,34 @@ def test_a_hostile_zip_is_one_clear_line_not_a_traceback(tmp_path):
     assert r.returncode == 1 and "Traceback" not in r.stderr, r.stderr
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and "evil.zip" in lines[0] and "points outside the archive" in lines[0], r.stderr
+
+
+def test_fid_statistics_are_cached_and_npz_is_pytorch_fid_compatible(tmp_path, monkeypatch, capsys):
+    "A second run against the same reference sends ≤ half the images through Inception; --save-stats writes pytorch-fid's .npz."
+    import numpy as np, torchvision
+    from pytorch_fid.fid_score import compute_statistics_of_path
+    from anime_gan import metrics, cli as cli_mod
+    from anime_gan.procedural import procedural_faces
+    real_cache = metrics.cache_dir
+    monkeypatch.setattr(metrics, "cache_dir", lambda sub="": real_cache(sub) if sub != "fid_stats" else tmp_path / "stats")
+    (tmp_path / "stats").mkdir()
+    x, _ = procedural_faces(36, 32, seed=0)
+    for name, part in (("A", x[:12]), ("B", x[12:24]), ("C", x[24:])):
+        (tmp_path / name).mkdir()
+        for i, im in enumerate(part): torchvision.io.write_png(im, str(tmp_path / name / f"{i}.png"))
+    inc = metrics.get_inception("cpu")
+    def run(*args):
+        seen = inc.images_seen
+        assert cli_mod.main(["fid", *map(str, args), "--device", "cpu"]) == 0
+        return inc.images_seen - seen, capsys.readouterr().out.strip().splitlines()[-1]
+    first, line_ab = run(tmp_path / "A", tmp_path / "B")
+    second, _ = run(tmp_path / "C", tmp_path / "B")                  # new fakes, the same reference
+    assert first == 24 and second <= 0.5 * first
+    eq(run(tmp_path / "A", tmp_path / "B"), (0, line_ab))       # nothing new: no image through Inception
+    eq(run("--save-stats", tmp_path / "B", tmp_path / "b.npz")[0], 0)
+    mu, sigma = compute_statistics_of_path(str(tmp_path / "b.npz"), None, 1, 2048, "cpu")   # pytorch-fid reads it
+    assert mu.shape == (2048,) and sigma.shape == (2048, 2048)
+    eq(run(tmp_path / "A", tmp_path / "b.npz"), (0, line_ab))   # an .npz in place of the folder: the same numbers
+    np.savez(tmp_path / "theirs.npz", mu=mu, sigma=sigma)             # pytorch-fid's own: no features, so no KID
+    n, line = run(tmp_path / "A", tmp_path / "theirs.npz")
+    assert n == 0 and "KID n/a" in line and line.split()[1] == line_ab.split()[1]
