@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['pick_device', 'device_name', 'git_sha', 'repo_root']
+__all__ = ['pick_device', 'device_name', 'bf16_native', 'git_sha', 'repo_root']
 
 # %% ../nbs/00_env.ipynb #19f755d6
 def pick_device(name: str = "auto") -> torch.device:
@@ -26,6 +26,15 @@ def device_name(device) -> str:
     if d.type == "cuda": return f"cuda: {torch.cuda.get_device_name(d)}"
     cpu = platform.processor() or platform.machine()
     return f"{d.type}: {cpu}, {os.cpu_count()} cores, torch threads {torch.get_num_threads()}"
+
+# %% ../nbs/00_env.ipynb #134a812f
+def bf16_native(device) -> bool:
+    "Whether `device` computes bfloat16 natively (CUDA with bf16; a CPU with AVX512-BF16 or AMX, as oneDNN reports it)."
+    d = torch.device(device)
+    if d.type == "cuda": return torch.cuda.is_bf16_supported()
+    if d.type != "cpu" or not torch.backends.mkldnn.is_available(): return False
+    try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError): return False
 
 # %% ../nbs/00_env.ipynb #edd49c41
 def git_sha(repo=".") -> str:
