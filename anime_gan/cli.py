@@ -9,7 +9,7 @@ import numpy as np
 from pathlib import Path
 import torch, torchvision
 from .config import VARIANTS, make_config, load_config, override, from_dict, parse_overrides, to_steps
-from .data import DataCfg, prepare, split, to_uint8
+from .data import prepare, split, to_uint8
 from .models import build_models, arch_of
 from .env import pick_device
 from .safety import load_checkpoint, FolderLocked

@@ -136,7 +136,7 @@ def _patched_fid_loader(state_dict):
     finally: pfi.fid_inception_v3 = orig
 
 def fold_batchnorm(net: nn.Module) -> nn.Module:
-    "Fold every BatchNorm that follows a conv (torchvision's `BasicConv2d`: conv → bn → relu) into the conv, in place (eval only)."
+    "Fold each BatchNorm that follows a conv (torchvision's `BasicConv2d`: conv → bn → relu) into the conv, in place (eval)."
     for m in net.modules():
         c, b = getattr(m, "conv", None), getattr(m, "bn", None)
         if not (isinstance(c, nn.Conv2d) and isinstance(b, nn.BatchNorm2d)): continue
@@ -215,7 +215,7 @@ def folder_batches(files, batch_size: int = INCEPTION_BATCH):
     if batch: yield torch.stack(batch)
 
 def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False) -> np.ndarray:
-    "2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid` reads them."
+    "2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid` reads."
     inc = get_inception(device)
     batches = (folder_batches(image_files(images), batch_size) if isinstance(images, (str, Path))
                else (images[i:i + batch_size] for i in range(0, len(images), batch_size)))
@@ -340,7 +340,8 @@ def set_statistics(src, device="cpu", batch_size: int = INCEPTION_BATCH, resolut
     p = Path(src)
     if p.suffix == ".npz": return load_stats(p)
     if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
-    if not p.is_dir() and not resolution: raise ValueError(f"{p} is not a folder: give --resolution R to decode and resize it first")
+    if not p.is_dir() and not resolution:
+        raise ValueError(f"{p} is not a folder: give --resolution R to decode and resize it first")
     inc = get_inception(device)
     key = hashlib.sha256(f"{source_hash(p)}|{resolution}|{inc.weights_sha256}|{FEATURES_VERSION}".encode()).hexdigest()
     path = cache_dir("fid_stats") / f"set-{key[:24]}.npz"

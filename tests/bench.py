@@ -14,9 +14,9 @@
 4. StyleGAN2 (b) seconds per kimg at 64² and 256² through the library loop (R1 and path length inside the window).
 Throughput is real images shown to D per second (the kimg convention). Each timed pair runs A B A B; medians.
 """
-import argparse, datetime, os, platform, re, statistics, subprocess, sys, tempfile, time
+import argparse, datetime, hashlib, os, platform, re, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
-import numpy as np, torch, torchvision
+import torch, torchvision
 from anime_gan.config import make_config, override
 from anime_gan.data import prepare, DataCfg, to_float
 from anime_gan.losses import d_loss, g_loss
@@ -139,7 +139,7 @@ def main():
     p.add_argument("--out", default=None, help="markdown file (default papers_results/bench/<device>.md)")
     a = p.parse_args()
     dev = pick_device(a.device)
-    lines, t0 = [], time.time()
+    lines, t0, sha = [], time.time(), git_sha(ROOT)           # the code measured: taken before anything can change
     def say(s):
         print(s, flush=True)
         lines.append(s)
@@ -160,7 +160,8 @@ def main():
         if a.main_py:
             o, m, steps = vs_main_py(a.main_py, folder, a.main_steps, dev)
             say(f"- `anime-gan train --model dcgan` vs pytorch/examples `dcgan/main.py`, {steps} steps of 64 on "
-                f"{folder.name}/: {o:,.1f} s vs {m:,.1f} s wall; **ratio ours/main.py {o / m:.2f}** (< 1: faster)")
+                f"{folder.name}/: {o:,.1f} s vs {m:,.1f} s wall; **ratio ours/main.py {o / m:.2f}** (< 1: faster); main.py "
+                f"sha256 {hashlib.sha256(Path(a.main_py).read_bytes()).hexdigest()[:16]}")
         else: say("- wall time against pytorch/examples `dcgan/main.py`: not measured (pass --main-py PATH)")
         sub = Path(tmp, "fid")
         sub.mkdir()
@@ -178,7 +179,7 @@ def main():
     slug = re.sub(r"[^a-z0-9]+", "-", device_name(dev).split(",")[0].lower()).strip("-")
     out = Path(a.out) if a.out else ROOT / "papers_results" / "bench" / f"{slug}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
-    prov = (f"`{' '.join(['python tests/bench.py', *sys.argv[1:]])}` · git {git_sha(ROOT)} · {datetime.date.today()} · "
+    prov = (f"`{' '.join(['python tests/bench.py', *sys.argv[1:]])}` · git {sha} · {datetime.date.today()} · "
             f"torch {torch.__version__} · Python {platform.python_version()} · {time.time() - t0:,.0f} s")
     out.write_text(f"# Benchmark: {device_name(dev)}\n\n" + "\n".join(lines[1:]) + f"\n\nProvenance: {prov}\n")
     print(f"wrote {out}")
