@@ -9,9 +9,10 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .data import to_float, to_uint8
 
 # %% auto #0
-__all__ = ['SCRAMBLES', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation', 'n_clusters', 'count_modes',
-           'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'FaceJudge', 'fit_face_judge',
-           'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution', 'coverage']
+__all__ = ['SCRAMBLES', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out',
+           'Memorisation', 'memorisation', 'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier', 'predict',
+           'scramble', 'FaceJudge', 'fit_face_judge', 'fit_attribute_classifier', 'attribute_accuracy',
+           'class_distribution', 'coverage', 'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
 
 # %% ../nbs/11_analysis.ipynb #000e4e1a
 def pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -125,7 +126,8 @@ def predict(net: SmallCNN, images: torch.Tensor, batch_size: int = 256) -> dict:
 
 # %% ../nbs/11_analysis.ipynb #9efc8894
 def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
-    "Destroy the face structure of uint8 images: `patches` (shuffled tiles) or `noise` (mostly noise)."
+    """Destroy the structure of uint8 images: `patches` (shuffled tiles), `noise` (mostly noise), `blur` (a 4×4 colour
+    layout blown up: blobs where the parts were) or `flat` (one random colour)."""
     b, c, h, w = x.shape
     if kind == "patches":
         out = torch.empty_like(x)
@@ -145,7 +147,10 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         blur = torch.rand(b, generator=gen) < 0.5
         y = torch.where(blur[:, None, None, None], F.avg_pool2d(y, 3, 1, 1), y)
         return to_uint8(y.clamp(-1, 1))
-    raise ValueError(f"unknown scramble {kind!r}: patches or noise")
+    if kind == "blur":
+        return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), 4), size=(h, w), mode="bilinear", align_corners=False))
+    if kind == "flat": return (torch.rand(b, c, 1, 1, generator=gen) * 255).to(torch.uint8).expand(b, c, h, w).contiguous()
+    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur or flat")
 
 SCRAMBLES = ("patches", "noise")
 
@@ -200,3 +205,62 @@ def coverage(p_fake: np.ndarray, p_real: np.ndarray, min_frac: float = 0.01) -> 
     ent = lambda p: float(-(p[p > 0] * np.log(p[p > 0])).sum())
     return {"tv": float(0.5 * np.abs(p_fake - p_real).sum()), "classes_fake": int((p_fake >= min_frac).sum()),
             "classes_real": int((p_real >= min_frac).sum()), "entropy_ratio": ent(p_fake) / max(ent(p_real), 1e-12)}
+
+# %% ../nbs/11_analysis.ipynb #2fd22e73
+JUDGE_NEGATIVES = ("patches", "noise", "blur")            # what the judge learns to call `none`
+JUDGE_CONTROLS = ("patches", "noise", "blur", "flat")     # what it is validated on (flat: never seen in training)
+
+@dataclass
+class AttributeJudge:
+    "Names `attr` of an image (one of `classes`) or `none`; `validation` on held-out images and controls."
+    net: SmallCNN
+    attr: str
+    classes: list
+    validation: dict = field(default_factory=dict)
+    def recognised(self, images: torch.Tensor) -> torch.Tensor:
+        "Per image: is some class (not `none`) predicted with p > 0.5?"
+        return predict(self.net, images)[self.attr][:, :-1].max(1).values > 0.5
+    def rate(self, images: torch.Tensor) -> float:
+        "Fraction of `images` whose attribute is recognised."
+        return float(self.recognised(images).float().mean())
+    @property
+    def valid(self) -> bool:
+        v = self.validation
+        return bool(v) and v["accuracy"] >= 0.95 and max(v[f"accept_{k}"] for k in JUDGE_CONTROLS) <= 0.05
+
+def fit_attribute_judge(images: torch.Tensor, labels: dict, attr: str, held_out: torch.Tensor, held_labels: torch.Tensor,
+                        steps: int = 400, seed: int = 0, device="cpu", width: int = 16) -> AttributeJudge:
+    "Train on `images` (`labels[attr] = (class names, LongTensor)`) and their negatives; validate on `held_out`."
+    classes, y = labels[attr]
+    none = len(classes)
+    def make_batch(x, t, gen):
+        h = len(x) * 2 // 3
+        neg = torch.cat([scramble(x[j:j + 1], JUDGE_NEGATIVES[j % 3], gen) for j in range(h, len(x))])
+        return torch.cat([x[:h], neg]), {attr: torch.cat([t[attr][:h], torch.full((len(neg),), none)])}
+    net = fit_classifier(images, {attr: (none + 1, y)}, steps, seed=seed, device=device, width=width, make_batch=make_batch)
+    judge = AttributeJudge(net.cpu(), attr, list(classes))
+    gen = torch.Generator().manual_seed(seed + 1)
+    ok = predict(judge.net, held_out)[attr].argmax(1) == held_labels
+    judge.validation = {"n_held_out": len(held_out), "accuracy": float(ok.float().mean()), "accept_real": judge.rate(held_out),
+                        **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in JUDGE_CONTROLS}}
+    return judge
+
+JUDGE_VERSION = 1   # bump when the judge's training changes, so cached judges are not reused
+
+def procedural_judge(kind: str = "faces", attr: str = "hair", res: int = 32, n: int = 2000, steps: int = 400,
+                     seed: int = 0, width: int = 16) -> AttributeJudge:
+    "The judge of `attr` for the embedded procedural `kind` (faces / figures) at `res`²: trained once, then from the cache."
+    from anime_gan.procedural import procedural_faces, procedural_figures, ATTRIBUTES, FIGURE_ATTRIBUTES
+    from anime_gan.data import cache_dir, atomic_save
+    make, names = {"faces": (procedural_faces, ATTRIBUTES), "figures": (procedural_figures, FIGURE_ATTRIBUTES)}[kind]
+    path = cache_dir("judges") / f"{kind}-{attr}-r{res}-n{n}-s{steps}-seed{seed}-w{width}-v{JUDGE_VERSION}.pt"
+    net = SmallCNN({attr: len(names[attr]) + 1}, width)
+    if path.exists():
+        d = torch.load(path, map_location="cpu", weights_only=True)
+        net.load_state_dict(d["net"])
+        return AttributeJudge(net.eval(), attr, list(names[attr]), d["validation"])
+    x, a = make(n + n // 4, res, seed=10_000 + seed)              # not the embedded training sets (seed 0)
+    judge = fit_attribute_judge(x[:n], {attr: (names[attr], a[attr][:n])}, attr, x[n:], a[attr][n:], steps, seed,
+                                width=width)
+    atomic_save({"net": judge.net.state_dict(), "validation": judge.validation}, path)
+    return judge

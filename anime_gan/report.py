@@ -142,7 +142,7 @@ class Study:
         self.out.mkdir(parents=True, exist_ok=True)
         self.runs = Path(runs_dir or root / "runs" / paper / profile)
         self.device, self.dev = device, pick_device(device)
-        self.progress, self.trained, self._inc = profile != "tiny", {}, None
+        self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
 
     def config(self, variant: str, n_train: int, *more: dict, name: str | None = None, seed: int | None = None,
                key: str | None = None):
@@ -187,6 +187,26 @@ class Study:
         if not show: plt.close(fig)
         return path
 
+    def learned(self, samples: dict, data, **judge_kw) -> dict:
+        """On the embedded procedural data: `{model: % of its samples whose attribute the judge recognises}` (faces: hair
+        colour, figures: garment colour; `analysis.procedural_judge`), written as `learned.csv/md` beside the judge's
+        validation and the rate on the training images themselves. `{}` on real data (no ground truth)."""
+        from anime_gan.analysis import procedural_judge
+        kind = {"": "faces", "procedural:faces": "faces", "procedural:figures": "figures"}.get(data.source)
+        if kind is None or not samples: return {}
+        attr = {"faces": "hair", "figures": "colour"}[kind]
+        judge = procedural_judge(kind, attr, data.resolution, **judge_kw)
+        rates = {k: 100 * judge.rate(v) for k, v in samples.items()}
+        rows = [{"model": k, f"{attr} recognised %": r, "N": len(samples[k])} for k, r in rates.items()]
+        rows.append({"model": "training images", f"{attr} recognised %": 100 * judge.rate(data.images[:256]),
+                     "N": min(256, len(data))})
+        v = ", ".join(f"{k} {x:.3f}" if isinstance(x, float) else f"{k} {x}" for k, x in judge.validation.items())
+        self.table(pd.DataFrame(rows), f"learned_{kind}_{data.resolution}", notes=[
+            f"judge: procedural {kind} → {attr} ({len(judge.classes)} classes) or none; {'valid' if judge.valid else 'NOT valid'}"
+            f" (≥ 95 % of held-out images named correctly, ≤ 5 % of every control accepted): {v}"])
+        self.judges[f"{kind}/{attr}/{data.resolution}"] = {**judge.validation, "valid": judge.valid}
+        return rates
+
     def finish(self, **fields) -> dict:
         "Write `provenance.json`: profile, device, code, weights, wall time, every run's training; then list the folder."
         inc = self._inc
@@ -194,7 +214,8 @@ class Study:
                                             "sha256": inc.weights_sha256}
         prov = provenance(paper=self.paper, profile=self.profile, profile_settings=to_dict(self.P),
                           git_sha_at_start=self.sha, device=device_name(self.dev), fid_weights=weights,
-                          wall_seconds=round(time.time() - self.t0, 1), **fields, runs=self.trained)
+                          wall_seconds=round(time.time() - self.t0, 1), **fields, runs=self.trained,
+                          **({"learned_judges": self.judges} if self.judges else {}))
         write_json(prov, self.out / "provenance.json")
         print(f"wrote {self.out}: " + ", ".join(sorted(p.name for p in self.out.iterdir() if not p.name.startswith("."))))
         return prov

@@ -8,7 +8,8 @@
    and the loop's speed switches (bf16 autocast, channels_last) each against the default.
 2. With `--main-py`: wall time of `anime-gan train` against pytorch/examples' own `dcgan/main.py` on the same
    folder for the same steps (main.py is not shipped: it is pytorch/examples' code; clone it to compare).
-3. FID features: our Inception (BatchNorm folded, channels_last, inference mode, batch 16) against
+3. `anime-gan fid A B` against `python -m pytorch_fid A B` on the same two folders, wall time and FID; and
+   FID features alone: our Inception (BatchNorm folded, channels_last, inference mode, batch 16) against
    pytorch-fid's `InceptionV3` as `python -m pytorch_fid` runs it (`get_activations`, batch 50, its default
    data-loader workers), on the same folder: images/s, their ratio, and the two FIDs.
 4. StyleGAN2 (b) seconds per kimg at 64² and 256² through the library loop (R1 and path length inside the window).
@@ -110,6 +111,30 @@ def inception_vs_pytorch_fid(folder, dev):
     return a, b, workers, fid, half
 
 
+def fid_cli_vs_pytorch_fid(a, b, tmp, dev):
+    "Wall seconds of `anime-gan fid A B` (no statistics cached) and of `python -m pytorch_fid A B` (its defaults), both FIDs."
+    from anime_gan.metrics import fid_weights, PYTORCH_FID_FILE, CONVERTED_FILE
+    hub = Path(tmp, "torch_home", "hub", "checkpoints")          # our weights file where pytorch-fid looks for its own
+    hub.mkdir(parents=True, exist_ok=True)
+    if not (hub / PYTORCH_FID_FILE).exists(): (hub / PYTORCH_FID_FILE).symlink_to(fid_weights()[0])
+    def fresh():                                                  # a new cache each run: nothing cached but the weights
+        cache = Path(tmp, f"cache{time.time_ns()}")
+        (cache / "fid").mkdir(parents=True)
+        (cache / "fid" / CONVERTED_FILE).symlink_to(fid_weights()[0])
+        return {"ANIME_GAN_CACHE": str(cache)}
+    out = {}
+    def run(name, cmd, env):
+        t = time.perf_counter()
+        r = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **env})
+        if r.returncode: raise RuntimeError(f"{name} failed:\n{r.stderr[-2000:]}")
+        out[name] = float(r.stdout.strip().splitlines()[-1].split()[1])
+        return time.perf_counter() - t
+    ours = lambda: run("ours", [sys.executable, "-m", "anime_gan.cli", "fid", str(a), str(b), "--device", str(dev)], fresh())
+    theirs = lambda: run("pytorch-fid", [sys.executable, "-m", "pytorch_fid", str(a), str(b), "--device", str(dev)],
+                         {"TORCH_HOME": str(Path(tmp, "torch_home"))})
+    return (*ab(ours, theirs), out)
+
+
 def stylegan_s_per_kimg(res, dev, base, cmax, batch, steps):
     "Seconds per thousand real images, StyleGAN2 (b) through the library loop (R1, path length, mixing, EMA on)."
     data = prepare(DataCfg(source="procedural:figures", n_procedural=max(64, 2 * batch), resolution=res), verbose=False)
@@ -166,6 +191,15 @@ def main():
         sub = Path(tmp, "fid")
         sub.mkdir()
         for f in image_files(folder)[: a.n_fid]: (sub / f.name).symlink_to(f.resolve())
+        two = [Path(tmp, "A"), Path(tmp, "B")]
+        files = image_files(folder)
+        for d, part in zip(two, (files[: a.n_fid], files[a.n_fid: 2 * a.n_fid])):
+            d.mkdir()
+            for f in part: (d / f.name).symlink_to(f.resolve())
+        o, t, fids = fid_cli_vs_pytorch_fid(*two, tmp, dev)
+        say(f"- `anime-gan fid A B` vs `python -m pytorch_fid A B`, {a.n_fid} vs {a.n_fid} images of {folder.name}/ "
+            f"(nothing cached): {o:,.1f} s vs {t:,.1f} s wall; **ratio ours/pytorch-fid {o / t:.2f}**; FID {fids['ours']:.4f} vs "
+            f"{fids['pytorch-fid']:.4f}")
         io, it, workers, fids, half = inception_vs_pytorch_fid(sub, dev)
         say(f"- FID features on {a.n_fid} images of {folder.name}/: ours {io:,.2f} img/s, pytorch-fid `get_activations` "
             f"(batch 50, {workers} workers) {it:,.2f} img/s; **ratio of times ours/pytorch-fid {it / io:.2f}**; "
