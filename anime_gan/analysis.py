@@ -247,7 +247,7 @@ def fit_attribute_judge(images: torch.Tensor, labels: dict, attr: str, held_out:
 
 JUDGE_VERSION = 1   # bump when the judge's training changes, so cached judges are not reused
 
-def procedural_judge(kind: str = "faces", attr: str = "hair", res: int = 32, n: int = 2000, steps: int = 400,
+def procedural_judge(kind: str = "faces", attr: str = "hair", res: int = 32, n: int = 1000, steps: int = 300,
                      seed: int = 0, width: int = 16) -> AttributeJudge:
     "The judge of `attr` for the embedded procedural `kind` (faces / figures) at `res`²: trained once, then from the cache."
     from anime_gan.procedural import procedural_faces, procedural_figures, ATTRIBUTES, FIGURE_ATTRIBUTES

@@ -55,12 +55,14 @@ def test_paper4_notebook_end_to_end_tiny(tmp_path):
     curves = pd.read_csv(out / "learning_curves.csv")
     assert curves.groupby(["model", "seed"]).size().min() >= 2 and curves.fid.notna().all()
     claims = pd.read_csv(out / "claims.csv")
-    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").sum() == 7
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").sum() == 8
     prov = json.loads((out / "provenance.json").read_text())
     for k in ("profile", "data", "seeds", "device", "wall_seconds", "git_sha", "fid_weights"): assert k in prov
     assert prov["data"]["content_hash"] and prov["fid_weights"]["sha256"]
     assert all(r["sessions"] and r["sessions"][0]["git_sha"] for r in prov["runs"].values())   # each run's training commit
-    for f in ("table.md", "losses.png", "samples_dcgan.png", "notebook.ipynb", "learning_curves.png"): assert (out / f).exists()
+    for f in ("table.md", "losses.png", "samples_dcgan.png", "notebook.ipynb", "learning_curves.png", "learned_faces_32.md"):
+        assert (out / f).exists(), f
+    assert t["hair recognised % (seed 0)"].between(0, 100).all() and prov["learned_judges"]["faces/hair/32"]["n_held_out"] == 16
 
 
 def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
@@ -104,6 +106,7 @@ def test_paper3_notebook_end_to_end_tiny(tmp_path):
     assert list(t.index[:2]) == ["DCGAN", "StyleGAN2"] and t.loc["DCGAN", "fid (paper)"] == 624.04
     assert {"bound: uniform noise", "bound: flat grey", "bound: anime faces, another sample"} <= set(t.index)
     assert t.fid.notna().all() and (t.n_fake == 16).all()
+    assert t.loc[["DCGAN", "StyleGAN2"], "hair recognised %"].between(0, 100).all()     # the embedded data's learned figure
     # a set against another sample of itself is far closer than noise is
     assert t.loc["bound: anime faces, another sample", "fid"] < 0.5 * t.loc["bound: uniform noise", "fid"]
     assert "no `celeba` source given" in (out / "table.md").read_text()
