@@ -126,8 +126,8 @@ def predict(net: SmallCNN, images: torch.Tensor, batch_size: int = 256) -> dict:
 
 # %% ../nbs/11_analysis.ipynb #9efc8894
 def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
-    """Destroy the structure of uint8 images: `patches` (shuffled tiles), `noise` (mostly noise), `blur` (a 4×4 colour
-    layout blown up: blobs where the parts were) or `flat` (one random colour)."""
+    """Destroy the structure of uint8 images: `patches` (shuffled tiles), `noise` (mostly noise), `blur` (a 4×4 or 8×8
+    colour layout blown up: blobs where the parts were) or `flat` (one random colour)."""
     b, c, h, w = x.shape
     if kind == "patches":
         out = torch.empty_like(x)
@@ -147,8 +147,9 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         blur = torch.rand(b, generator=gen) < 0.5
         y = torch.where(blur[:, None, None, None], F.avg_pool2d(y, 3, 1, 1), y)
         return to_uint8(y.clamp(-1, 1))
-    if kind == "blur":
-        return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), 4), size=(h, w), mode="bilinear", align_corners=False))
+    if kind == "blur":                                            # a 4×4 or 8×8 layout: soft blobs where the parts were
+        g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
+        return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False))
     if kind == "flat": return (torch.rand(b, c, 1, 1, generator=gen) * 255).to(torch.uint8).expand(b, c, h, w).contiguous()
     raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur or flat")
 
@@ -245,7 +246,7 @@ def fit_attribute_judge(images: torch.Tensor, labels: dict, attr: str, held_out:
                         **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in JUDGE_CONTROLS}}
     return judge
 
-JUDGE_VERSION = 1   # bump when the judge's training changes, so cached judges are not reused
+JUDGE_VERSION = 2   # bump when the judge's training changes, so cached judges are not reused
 
 def procedural_judge(kind: str = "faces", attr: str = "hair", res: int = 32, n: int = 1000, steps: int = 300,
                      seed: int = 0, width: int = 16) -> AttributeJudge:
