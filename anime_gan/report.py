@@ -151,11 +151,12 @@ class Study:
                              seed=self.seed if seed is None else seed, key=key)
 
     def train(self, cfg, data, run: str):
-        "Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>`; recorded for the provenance."
-        from anime_gan.train import train
-        r = train(cfg, data, self.runs / data.key / run, progress=self.progress)
+        "Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>-<run_key(cfg)>`; recorded for the provenance."
+        from anime_gan.train import train, run_key
+        d = self.runs / data.key / f"{run}-{run_key(cfg)}"        # a changed config gets a new folder
+        r = train(cfg, data, d, progress=self.progress)
         self.trained[f"{cfg.name} · seed {cfg.train.seed}"] = {
-            "run_dir": str(self.runs / data.key / run), "steps": r.steps, "kimg": r.kimg, "train_seconds": round(r.seconds, 1),
+            "run_dir": str(d), "steps": r.steps, "kimg": r.kimg, "train_seconds": round(r.seconds, 1),
             "sessions": r.sessions, "config": to_dict(cfg)}
         return r
 

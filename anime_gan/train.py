@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #8694693e
 from __future__ import annotations
-import copy, datetime, json, math, time
+import copy, datetime, hashlib, json, math, time
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -21,9 +21,9 @@ from .models import build_models, arch_of
 from .losses import GANLoss, GradientPenalty, Micro
 
 # %% auto #0
-__all__ = ['Stream', 'seed_of', 'Batches', 'make_optimizer', 'EMA', 'same_run', 'Checkpoint', 'new_session', 'check_finite',
-           'save_samples', 'Setup', 'd_step', 'g_step', 'TrainResult', 'train', 'save_snapshot', 'snapshots',
-           'load_snapshot', 'sample']
+__all__ = ['Stream', 'seed_of', 'Batches', 'make_optimizer', 'EMA', 'same_run', 'run_key', 'Checkpoint', 'new_session',
+           'check_finite', 'save_samples', 'Setup', 'd_step', 'g_step', 'TrainResult', 'train', 'save_snapshot',
+           'snapshots', 'load_snapshot', 'sample']
 
 # %% ../nbs/06_train.ipynb #47a9d900
 class Stream(IntEnum):
@@ -85,13 +85,19 @@ class EMA:
 _NOT_THE_RUN = ("steps", "sample_every", "ckpt_every", "snapshot_kimg", "log_every", "device", "accum_steps", "max_loss",
                 "channels_last", "compile")
 
+def _run_dict(cfg: RunConfig) -> dict:
+    d = to_dict(cfg)
+    for k in _NOT_THE_RUN: d["train"].pop(k)
+    d.pop("eval")
+    return d
+
 def same_run(a: RunConfig, b: RunConfig) -> bool:
     "Two configs describe the same run if they differ at most in length, output cadence, speed switches and evaluation."
-    da, db = to_dict(a), to_dict(b)
-    for d in (da, db):
-        for k in _NOT_THE_RUN: d["train"].pop(k)
-        d.pop("eval")
-    return da == db
+    return _run_dict(a) == _run_dict(b)
+
+def run_key(cfg: RunConfig) -> str:
+    "12 hex digits of what `same_run` compares: a run folder named with it never meets a changed config."
+    return hashlib.sha256(json.dumps(_run_dict(cfg), sort_keys=True, default=str).encode()).hexdigest()[:12]
 
 class Checkpoint:
     "The run folder's `checkpoint.pt` and `history.csv` (written by rank 0 only)."
