@@ -190,7 +190,7 @@ class Study:
 
     def learned(self, samples: dict, data, **judge_kw) -> dict:
         """On the embedded procedural data: `{model: % of its samples whose attribute the judge recognises}` (faces: hair
-        colour, figures: garment colour; `analysis.procedural_judge`), written as `learned.csv/md` beside the judge's
+        colour, figures: garment colour; `analysis.procedural_judge`), written as `learned_<kind>_<res>.csv/md` with the judge's
         validation and the rate on the training images themselves. `{}` on real data (no ground truth)."""
         from anime_gan.analysis import procedural_judge
         kind = {"": "faces", "procedural:faces": "faces", "procedural:figures": "figures"}.get(data.source)
