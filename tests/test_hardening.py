@@ -48,7 +48,9 @@ def test_damaged_checkpoint_is_refused_on_resume(data, tmp_path):
 def test_micro_batches_run_and_match_the_batch_without_batchnorm(data, tmp_path):
     "Gradient accumulation: with per-sample normalisation only, 2 micro-batches of 8 == one batch of 16."
     # micro-batches draw G's own noise (no shared D/G forward), so compare with the batch drawn the same way
-    over = {**TINY, "train.steps": 3, "model.dcgan.g_norm": "layer", "model.dcgan.d_norm": "layer", "train.one_forward": False}
+    # float32: the equality is of the arithmetic; bf16 autocast rounds a split batch differently
+    over = {**TINY, "train.steps": 3, "model.dcgan.g_norm": "layer", "model.dcgan.d_norm": "layer", "train.one_forward": False,
+            "train.amp": False}
     a = train(make_config("dcgan", over), data, tmp_path / "a", progress=False)
     b = train(make_config("dcgan", over, {"train.accum_steps": 2}), data, tmp_path / "b", progress=False)
     for k, v in a.nets["G"].state_dict().items(): assert torch.allclose(v, b.nets["G"].state_dict()[k], atol=1e-5), k
