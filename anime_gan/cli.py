@@ -136,13 +136,13 @@ def cmd_sample(a) -> int:
 # %% ../nbs/17_cli.ipynb #afc99adf
 def cmd_fid(a) -> int:
     "FID (and KID when both sides have features) of two sets: folders, zips with --resolution, or `.npz` statistics."
-    from anime_gan.metrics import set_statistics, save_stats, frechet_distance, kid
+    from anime_gan.metrics import set_statistics, frechet_distance, kid
     from anime_gan.safety import atomic_write
     dev = pick_device(a.device)
     if a.save_stats:                                     # as `python -m pytorch_fid --save-stats SRC OUT.npz`
         if Path(a.a).suffix == ".npz": raise ValueError(f"{a.a}: already statistics; give a folder (or a zip with --resolution)")
         s = set_statistics(a.a, dev, a.batch_size, a.resolution)
-        save_stats(a.b, s["feats"].astype(np.float64))
+        atomic_write(a.b, lambda fh: np.savez(fh, **s))     # the cached statistics as they are: mu, sigma, feats
         print(f"statistics of {a.a} (N = {len(s['feats'])}) → {a.b}")
         return 0
     sa, sb = (set_statistics(x, dev, a.batch_size, a.resolution) for x in (a.a, a.b))
