@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np, torch, torch.nn as nn
 from pytorch_fid import inception as pfi
 from pytorch_fid import fid_score as pfs
-from .data import cache_dir, atomic_save, prepare, DataCfg
+from .data import cache_dir, atomic_save, prepare, DataCfg, iter_source, _hash_items
 from .safety import atomic_write
 
 # %% auto #0
@@ -313,13 +313,8 @@ def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu"
 
 # %% ../nbs/07_metrics.ipynb #906dcb9c
 def source_hash(path) -> str:
-    "sha256 of what an image set holds: a folder's files (relative names and bytes, recursively) or a file's bytes."
-    p, h = Path(path), hashlib.sha256()
-    if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
-    for f in (sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]):
-        h.update(str(f.relative_to(p) if p.is_dir() else f.name).encode() + b"\0")
-        h.update(hashlib.sha256(f.read_bytes()).digest())
-    return h.hexdigest()
+    "What a folder or zip of images holds, hashed as `prepare` hashes it (`data.iter_source`: names and bytes)."
+    return _hash_items(iter_source(path)[0])
 
 def load_stats(path) -> dict:
     "`mu` and `sigma` of a pytorch-fid `.npz` statistics file (and `feats` when anime_gan wrote it)."
@@ -342,6 +337,7 @@ def set_statistics(src, device="cpu", batch_size: int = INCEPTION_BATCH, resolut
     if not p.exists(): raise FileNotFoundError(f"{p} does not exist")
     if not p.is_dir() and not resolution:
         raise ValueError(f"{p} is not a folder: give --resolution R to decode and resize it first")
+    if not resolution: image_files(p)                            # what pytorch-fid would read: none is an error
     inc = get_inception(device)
     key = hashlib.sha256(f"{source_hash(p)}|{resolution}|{inc.weights_sha256}|{FEATURES_VERSION}".encode()).hexdigest()
     path = cache_dir("fid_stats") / f"set-{key[:24]}.npz"
