@@ -230,13 +230,14 @@ class AttributeJudge:
         return bool(v) and v["accuracy"] >= 0.95 and max(v[f"accept_{k}"] for k in JUDGE_CONTROLS) <= 0.05
 
 def fit_attribute_judge(images: torch.Tensor, labels: dict, attr: str, held_out: torch.Tensor, held_labels: torch.Tensor,
-                        steps: int = 400, seed: int = 0, device="cpu", width: int = 16) -> AttributeJudge:
-    "Train on `images` (`labels[attr] = (class names, LongTensor)`) and their negatives; validate on `held_out`."
+                        steps: int = 400, seed: int = 0, device="cpu", width: int = 16,
+                        negatives: tuple = JUDGE_NEGATIVES) -> AttributeJudge:
+    "Train on `images` (`labels[attr] = (class names, LongTensor)`) and their `negatives`; validate on `held_out`."
     classes, y = labels[attr]
     none = len(classes)
     def make_batch(x, t, gen):
         h = len(x) * 2 // 3
-        neg = torch.cat([scramble(x[j:j + 1], JUDGE_NEGATIVES[j % 3], gen) for j in range(h, len(x))])
+        neg = torch.cat([scramble(x[j:j + 1], negatives[j % len(negatives)], gen) for j in range(h, len(x))])
         return torch.cat([x[:h], neg]), {attr: torch.cat([t[attr][:h], torch.full((len(neg),), none)])}
     net = fit_classifier(images, {attr: (none + 1, y)}, steps, seed=seed, device=device, width=width, make_batch=make_batch)
     judge = AttributeJudge(net.cpu(), attr, list(classes))
@@ -254,7 +255,10 @@ def procedural_judge(kind: str = "faces", attr: str = "hair", res: int = 32, n: 
     from anime_gan.procedural import procedural_faces, procedural_figures, ATTRIBUTES, FIGURE_ATTRIBUTES
     from anime_gan.data import cache_dir, atomic_save
     make, names = {"faces": (procedural_faces, ATTRIBUTES), "figures": (procedural_figures, FIGURE_ATTRIBUTES)}[kind]
-    path = cache_dir("judges") / f"{kind}-{attr}-r{res}-n{n}-s{steps}-seed{seed}-w{width}-v{JUDGE_VERSION}.pt"
+    # a figure's garment is one large patch of colour, so a flat colour passes for one unless the judge has seen flat images
+    negatives = JUDGE_NEGATIVES + (("flat",) if kind == "figures" else ())
+    path = cache_dir("judges") / (f"{kind}-{attr}-r{res}-n{n}-s{steps}-seed{seed}-w{width}-v{JUDGE_VERSION}"
+                                  + ("-flatneg" if "flat" in negatives else "") + ".pt")
     net = SmallCNN({attr: len(names[attr]) + 1}, width)
     if path.exists():
         d = torch.load(path, map_location="cpu", weights_only=True)
@@ -262,6 +266,6 @@ def procedural_judge(kind: str = "faces", attr: str = "hair", res: int = 32, n: 
         return AttributeJudge(net.eval(), attr, list(names[attr]), d["validation"])
     x, a = make(n + n // 4, res, seed=10_000 + seed)              # not the embedded training sets (seed 0)
     judge = fit_attribute_judge(x[:n], {attr: (names[attr], a[attr][:n])}, attr, x[n:], a[attr][n:], steps, seed,
-                                width=width)
+                                width=width, negatives=negatives)
     atomic_save({"net": judge.net.state_dict(), "validation": judge.validation}, path)
     return judge

@@ -10,9 +10,9 @@ from pathlib import Path
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['VARIANTS', 'DataCfg', 'DCGANCfg', 'SRGANCfg', 'StyleGANCfg', 'ModelCfg', 'LossCfg', 'OptimCfg', 'TrainCfg', 'EvalCfg',
-           'RunConfig', 'to_dict', 'from_dict', 'save_config', 'load_config', 'override', 'parse_overrides',
-           'make_config', 'to_steps', 'Budget', 'Profile']
+__all__ = ['VARIANTS', 'QUICK_FACES', 'DataCfg', 'DCGANCfg', 'SRGANCfg', 'StyleGANCfg', 'ModelCfg', 'LossCfg', 'OptimCfg',
+           'TrainCfg', 'EvalCfg', 'RunConfig', 'to_dict', 'from_dict', 'save_config', 'load_config', 'override',
+           'parse_overrides', 'make_config', 'to_steps', 'Budget', 'Profile']
 
 # %% ../nbs/00_config.ipynb #dd22a420
 @dataclass
@@ -324,3 +324,8 @@ class Profile:
                                    n_critic=cfg.train.n_critic)
         for o in more: cfg = override(cfg, o)
         return cfg
+
+# %% ../nbs/00_config.ipynb #6c774c4c
+QUICK_FACES = Profile(Budget(kimg=64, n_eval=100), {
+    "data.resolution": 32, "data.n_procedural": 1500, "data.augment": ("flip",), "train.batch_size": 64,
+    "model.dcgan.g_width": 16, "model.dcgan.d_width": 16, "model.dcgan.attn_res": 8, "optim.lr_g": 5e-4, "optim.lr_d": 5e-4})

@@ -15,7 +15,7 @@ from .safety import atomic_write
 
 # %% auto #0
 __all__ = ['VERDICTS', 'provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid',
-           'show_images', 'verdict', 'verdict_table', 'seed_summary', 'Study']
+           'show_images', 'verdict', 'verdict_table', 'seed_summary', 'Study', 'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -132,7 +132,7 @@ def seed_summary(per_seed: pd.DataFrame, by: str, cols: list) -> pd.DataFrame:
 class Study:
     "One paper notebook's run: folders, device, profile, clock and code version; it records what it trained."
     def __init__(self, paper: str, profile: str, profiles: dict, *, seed: int = 0, device: str = "auto",
-                 out_dir: str = "", runs_dir: str = ""):
+                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto"):
         if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; choose from {list(profiles)}")
         self.t0, self.sha = time.time(), git_sha()                # the code that ran: recorded before anything changes
         self.paper, self.profile, self.P, self.seed = paper, profile, profiles[profile], seed
@@ -141,6 +141,8 @@ class Study:
         self.out = Path(out_dir or root / "papers_results" / paper / profile)
         self.out.mkdir(parents=True, exist_ok=True)
         self.runs = Path(runs_dir or root / "runs" / paper / profile)
+        # where finished runs of other papers are looked up (`shared_run`): runs/ unless the runs folder was given
+        self.share = (None if runs_dir else root / "runs") if share == "auto" else share and Path(share)
         self.device, self.dev = device, pick_device(device)
         self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
 
@@ -151,13 +153,18 @@ class Study:
                              seed=self.seed if seed is None else seed, key=key)
 
     def train(self, cfg, data, run: str):
-        "Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>-<run_key(cfg)>`; recorded for the provenance."
+        """Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>-<run_key(cfg)>`, or reuse another paper's
+        finished run of the same config on the same data (`shared_run`); recorded for the provenance."""
+        from dataclasses import replace
         from anime_gan.train import train, run_key
         d = self.runs / data.key / f"{run}-{run_key(cfg)}"        # a changed config gets a new folder
-        r = train(cfg, data, d, progress=self.progress)
+        other = None if (d / "checkpoint.pt").exists() or not self.share else shared_run(cfg, data.key, self.share, self.profile)
+        if other: d = other
+        r = train(replace(cfg, name=json.loads((d / "config.json").read_text())["name"]) if other else cfg, data, d,
+                  progress=self.progress)
         self.trained[f"{cfg.name} · seed {cfg.train.seed}"] = {
             "run_dir": str(d), "steps": r.steps, "kimg": r.kimg, "train_seconds": round(r.seconds, 1),
-            "sessions": r.sessions, "config": to_dict(cfg)}
+            "sessions": r.sessions, "config": to_dict(cfg), **({"shared_with": str(other)} if other else {})}
         return r
 
     def inception(self):
@@ -220,3 +227,16 @@ class Study:
         write_json(prov, self.out / "provenance.json")
         print(f"wrote {self.out}: " + ", ".join(sorted(p.name for p in self.out.iterdir() if not p.name.startswith("."))))
         return prov
+
+# %% ../nbs/08_report.ipynb #96fbf45f
+def shared_run(cfg, data_key: str, root, profile: str) -> Path | None:
+    "A finished run under `root/<paper>/<profile>/<data_key>/` of the same config as `cfg` (its name aside), or None."
+    from dataclasses import replace
+    from anime_gan.config import from_dict
+    from anime_gan.train import same_run
+    for d in sorted(Path(root).glob(f"*/{profile}/{data_key}/*")):
+        c = d / "config.json"
+        if not c.exists() or not (d / f"samples_{cfg.train.steps:06d}.png").exists(): continue   # written at the last step
+        other = from_dict(json.loads(c.read_text()))
+        if other.train.steps == cfg.train.steps and same_run(replace(cfg, name=other.name), other): return d
+    return None
