@@ -10,8 +10,8 @@ import pandas as pd
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['PROFILE_ORDER', 'MKDOCS', 'results_for', 'read_claims', 'headline', 'overview_md', 'api_md', 'library_notebooks',
-           'write_sources', 'build_site', 'main']
+__all__ = ['PROFILE_ORDER', 'MKDOCS', 'results_for', 'read_claims', 'headline', 'readme_status', 'overview_md', 'api_md',
+           'library_notebooks', 'write_sources', 'build_site', 'main']
 
 # %% ../nbs/18_site.ipynb #3bf75939
 PROFILE_ORDER = ("paper", "cpu", "quick", "tiny")          # the page shows the largest profile that ran
@@ -72,6 +72,13 @@ def _md_table(df: pd.DataFrame) -> str:
     return head + "".join(f"| {cells(row)} |\n" for row in df.itertuples(index=False))
 
 # %% ../nbs/18_site.ipynb #21ebebfc
+def readme_status(root: Path, stem: str) -> str:
+    "The paper's one-sentence status: the last cell of its row in README.md's table of papers ('' if none)."
+    readme = root / "README.md"
+    rows = [r for r in readme.read_text().splitlines() if r.startswith("| ") and f"nbs/papers/{stem}.ipynb" in r] \
+        if readme.exists() else []
+    return rows[0].rstrip(" |").rsplit(" | ", 1)[-1].strip() if rows else ""
+
 def overview_md(root: Path, stems: list[str]) -> str:
     md = ["# anime_gan — overview", "",
           "A notebook-first, reproducible study of five papers on generating anime images with GANs. Each paper's "
@@ -80,6 +87,7 @@ def overview_md(root: Path, stems: list[str]) -> str:
     for stem in stems:
         d = results_for(root, stem)
         md += [f"## [{stem}](papers/{stem}.ipynb)", ""]
+        if status := readme_status(root, stem): md += [f"**Status:** {status}", ""]
         if d is None:
             md += ["No results yet: run `make reproduce PAPERS=" + stem.split("_")[0] + "`.", ""]
             continue
