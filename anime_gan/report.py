@@ -155,13 +155,12 @@ class Study:
     def train(self, cfg, data, run: str):
         """Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>-<run_key(cfg)>`, or reuse another paper's
         finished run of the same config on the same data (`shared_run`); recorded for the provenance."""
-        from dataclasses import replace
+        from anime_gan.config import load_config
         from anime_gan.train import train, run_key
         d = self.runs / data.key / f"{run}-{run_key(cfg)}"        # a changed config gets a new folder
         other = None if (d / "checkpoint.pt").exists() or not self.share else shared_run(cfg, data.key, self.share, self.profile)
         if other: d = other
-        r = train(replace(cfg, name=json.loads((d / "config.json").read_text())["name"]) if other else cfg, data, d,
-                  progress=self.progress)
+        r = train(load_config(d / "config.json") if other else cfg, data, d, progress=self.progress)   # its own record
         self.trained[f"{cfg.name} · seed {cfg.train.seed}"] = {
             "run_dir": str(d), "steps": r.steps, "kimg": r.kimg, "train_seconds": round(r.seconds, 1),
             "sessions": r.sessions, "config": to_dict(cfg), **({"shared_with": str(other)} if other else {})}
