@@ -158,13 +158,17 @@ class Study:
         from anime_gan.config import load_config
         from anime_gan.train import train, run_key
         d = self.runs / data.key / f"{run}-{run_key(cfg)}"        # a changed config gets a new folder
-        other = None if (d / "checkpoint.pt").exists() or not self.share else shared_run(cfg, data.key, self.share, self.profile)
+        other = None if (d / "checkpoint.pt").exists() else self.shared(cfg, data)
         if other: d = other
         r = train(load_config(d / "config.json") if other else cfg, data, d, progress=self.progress)   # its own record
         self.trained[f"{cfg.name} · seed {cfg.train.seed}"] = {
             "run_dir": str(d), "steps": r.steps, "kimg": r.kimg, "train_seconds": round(r.seconds, 1),
             "sessions": r.sessions, "config": to_dict(cfg), **({"shared_with": str(other)} if other else {})}
         return r
+
+    def shared(self, cfg, data) -> Path | None:
+        "Another paper's finished run of `cfg` on `data` under this profile (`shared_run`), or None (also when not sharing)."
+        return shared_run(cfg, data.key, self.share, self.profile) if self.share else None
 
     def inception(self):
         "The shared FID Inception on this device (its weights are recorded in the provenance)."
@@ -231,11 +235,11 @@ class Study:
 def shared_run(cfg, data_key: str, root, profile: str) -> Path | None:
     "A finished run under `root/<paper>/<profile>/<data_key>/` of the same config as `cfg` (its name aside), or None."
     from dataclasses import replace
-    from anime_gan.config import from_dict
+    from anime_gan.config import load_config
     from anime_gan.train import same_run
     for d in sorted(Path(root).glob(f"*/{profile}/{data_key}/*")):
         c = d / "config.json"
         if not c.exists() or not (d / f"samples_{cfg.train.steps:06d}.png").exists(): continue   # written at the last step
-        other = from_dict(json.loads(c.read_text()))
+        other = load_config(c)
         if other.train.steps == cfg.train.steps and same_run(replace(cfg, name=other.name), other): return d
     return None
