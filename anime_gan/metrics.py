@@ -5,6 +5,7 @@
 # %% ../nbs/07_metrics.ipynb #58bf9d85
 from __future__ import annotations
 import contextlib, copy, hashlib, time, warnings
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch, torch.nn as nn
@@ -14,12 +15,13 @@ from .data import cache_dir, atomic_save, prepare, DataCfg, iter_source, _hash_i
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'FIDWeightsMissing',
-           'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path',
-           'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception', 'get_inception', 'is_unavailable_reason',
-           'image_files', 'folder_batches', 'features', 'stats', 'frechet_distance', 'reference_features', 'kid',
-           'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'compare_features', 'evaluate',
-           'source_hash', 'load_stats', 'save_stats', 'set_statistics', 'snapshot_score', 'learning_curve']
+__all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
+           'FIDWeightsMissing', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
+           'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception',
+           'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
+           'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
+           'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
+           'snapshot_score', 'learning_curve']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -214,12 +216,34 @@ def folder_batches(files, batch_size: int = INCEPTION_BATCH):
         batch.append(x)
     if batch: yield torch.stack(batch)
 
+_RECENT: OrderedDict = OrderedDict()   # features of the last tensors seen (a notebook often scores one sample twice)
+RECENT_ROWS = 10_000                   # at most this many feature rows kept (~160 MB)
+
+def _digest(x: torch.Tensor) -> bytes:
+    return hashlib.blake2b(x.contiguous().numpy().tobytes(), digest_size=16).digest()
+
 def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False) -> np.ndarray:
-    "2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid` reads."
+    """2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid`
+    reads. Of a tensor, each distinct image goes through Inception once (a flat set or a collapsed GAN's repeats are
+    copied), and a tensor seen in one of the last calls (same content, same device) is answered from memory."""
     inc = get_inception(device)
-    batches = (folder_batches(image_files(images), batch_size) if isinstance(images, (str, Path))
-               else (images[i:i + batch_size] for i in range(0, len(images), batch_size)))
-    return torch.cat([inc(b).cpu().double() for b in batches]).numpy()
+    if isinstance(images, (str, Path)):
+        return torch.cat([inc(b).cpu().double() for b in folder_batches(image_files(images), batch_size)]).numpy()
+    x = images.detach().cpu()
+    key = (_digest(x), tuple(x.shape), str(x.dtype), str(inc.device))
+    if key in _RECENT:
+        _RECENT.move_to_end(key)
+        return _RECENT[key].copy()
+    first = {}                                              # image digest → index of its first occurrence
+    per = [first.setdefault(_digest(im), i) for i, im in enumerate(x)]
+    idx = torch.tensor(sorted(set(per)), dtype=torch.long)
+    xu = x[idx] if len(idx) < len(x) else x
+    fu = (torch.cat([inc(xu[i:i + batch_size]).cpu().double() for i in range(0, len(xu), batch_size)]).numpy()
+          if len(xu) else np.zeros((0, 2048)))
+    f = fu if len(idx) == len(x) else fu[np.searchsorted(idx.numpy(), per)]
+    _RECENT[key] = f
+    while sum(len(v) for v in _RECENT.values()) > RECENT_ROWS and len(_RECENT) > 1: _RECENT.popitem(last=False)
+    return f.copy()
 
 def stats(feats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.mean(feats, axis=0), np.cov(feats, rowvar=False)
