@@ -4,15 +4,17 @@
 
 # %% ../nbs/11_analysis.ipynb #511aa9cc
 from __future__ import annotations
+import itertools
 from dataclasses import dataclass, field
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .data import to_float, to_uint8
 
 # %% auto #0
-__all__ = ['SCRAMBLES', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out',
-           'Memorisation', 'memorisation', 'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier', 'predict',
-           'scramble', 'FaceJudge', 'fit_face_judge', 'fit_attribute_classifier', 'attribute_accuracy',
-           'class_distribution', 'coverage', 'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
+__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest',
+           'leave_one_out', 'Memorisation', 'memorisation', 'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier',
+           'predict', 'scramble', 'distinct', 'FaceJudge', 'fit_face_judge', 'fit_attribute_classifier',
+           'attribute_accuracy', 'class_distribution', 'coverage', 'AttributeJudge', 'fit_attribute_judge',
+           'procedural_judge']
 
 # %% ../nbs/11_analysis.ipynb #000e4e1a
 def pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -127,7 +129,9 @@ def predict(net: SmallCNN, images: torch.Tensor, batch_size: int = 256) -> dict:
 # %% ../nbs/11_analysis.ipynb #9efc8894
 def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
     """Destroy the structure of uint8 images: `patches` (shuffled tiles), `noise` (mostly noise), `blur` (a 4×4 or 8×8
-    colour layout blown up: blobs where the parts were) or `flat` (one random colour)."""
+    colour layout blown up: blobs where the parts were), `colour` (the colour channels shuffled: the shape kept, every
+    colour wrong), `flat` (one random colour) or `collapsed` (the first image repeated, ±2 levels of noise: a collapsed
+    generator's grid)."""
     b, c, h, w = x.shape
     if kind == "patches":
         out = torch.empty_like(x)
@@ -151,39 +155,67 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
         return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False))
     if kind == "flat": return (torch.rand(b, c, 1, 1, generator=gen) * 255).to(torch.uint8).expand(b, c, h, w).contiguous()
-    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur or flat")
+    if kind == "colour":
+        perms = [p for p in itertools.permutations(range(c)) if list(p) != list(range(c))]
+        return torch.stack([x[j, list(perms[int(torch.randint(0, len(perms), (1,), generator=gen))])] for j in range(b)])
+    if kind == "collapsed":
+        jitter = torch.randint(-2, 3, x.shape, generator=gen)
+        return (x[:1].long() + jitter).clamp(0, 255).to(torch.uint8)
+    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, flat or collapsed")
 
-SCRAMBLES = ("patches", "noise")
+SCRAMBLES = ("patches", "noise", "blur", "colour", "flat")                # the face judge's negatives in training
+FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "collapsed")   # and its validation (collapsed: unseen)
+
+def _thumb(x: torch.Tensor) -> torch.Tensor:
+    "16×16 float thumbnails, flattened: what near-duplicate distances compare (mean absolute difference, 0..1)."
+    return F.adaptive_avg_pool2d(x.float() / 255, 16).flatten(1)
+
+def distinct(images: torch.Tensor, min_dist: float) -> torch.Tensor:
+    "Per image: is it farther than `min_dist` (mean absolute thumbnail difference) from every earlier image of the set?"
+    t = _thumb(images)
+    d = torch.cdist(t, t, p=1) / t.shape[1]
+    earlier = torch.ones_like(d, dtype=torch.bool).tril(-1)
+    return ~((d <= min_dist) & earlier).any(1)
 
 @dataclass
 class FaceJudge:
-    "A real-vs-scrambled face classifier with its held-out validation."
+    """A real-vs-scrambled face classifier with its held-out validation. A set's rate counts an image only if the
+    classifier accepts it and it is not a near-copy of an earlier image of the set (`min_dist`, set from the held-out
+    real faces), so a collapsed generator's grid of one face scores 1/N, however good that face."""
     net: SmallCNN
+    min_dist: float = 0.0
     validation: dict = field(default_factory=dict)
     def face_prob(self, images: torch.Tensor) -> torch.Tensor: return predict(self.net, images)["face"][:, 1]
+    def accepted(self, images: torch.Tensor) -> torch.Tensor:
+        "Per image: a recognisable face (p > 0.5) that no earlier image of the set nearly copies."
+        return (self.face_prob(images) > 0.5) & distinct(images, self.min_dist)
     def rate(self, images: torch.Tensor) -> float:
-        "Fraction of images judged a recognisable face (p > 0.5)."
-        return float((self.face_prob(images) > 0.5).float().mean())
+        "Fraction of the set's images accepted."
+        return float(self.accepted(images).float().mean())
     @property
     def valid(self) -> bool:
         v = self.validation
-        return bool(v) and v["accept_real"] >= 0.95 and max(v[f"accept_{k}"] for k in SCRAMBLES) <= 0.05
+        return bool(v) and v["accept_real"] >= 0.95 and max(v[f"accept_{k}"] for k in FACE_CONTROLS) <= 0.05
 
 def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400, seed: int = 0, device="cpu",
                    width: int = 32) -> FaceJudge:
-    "Train on `train` real faces vs their scrambles; validate on `held_out` and its scrambles."
+    """Train on `train` real faces vs their scrambles (`SCRAMBLES`); validate on `held_out` and every control of
+    `FACE_CONTROLS` made from it. The near-copy distance is a fifth of the 1st percentile of the held-out faces'
+    nearest-neighbour distances."""
     def make_batch(x, y, gen):
         h = len(x) // 2
-        kinds = [SCRAMBLES[j % 2] for j in range(len(x) - h)]
+        kinds = [SCRAMBLES[j % len(SCRAMBLES)] for j in range(len(x) - h)]
         neg = torch.cat([scramble(x[h + j:h + j + 1], k, gen) for j, k in enumerate(kinds)])
         labels = torch.cat([torch.ones(h, dtype=torch.long), torch.zeros(len(neg), dtype=torch.long)])
         return torch.cat([x[:h], neg]), {"face": labels}
     net = fit_classifier(train, {"face": (2, torch.ones(len(train), dtype=torch.long))}, steps, seed=seed, device=device,
                          width=width, make_batch=make_batch)
-    judge = FaceJudge(net)
+    t = _thumb(held_out)
+    nn_d = (torch.cdist(t, t, p=1) / t.shape[1]).fill_diagonal_(float("inf")).min(1).values
+    judge = FaceJudge(net, min_dist=float(nn_d.quantile(0.01)) / 5 if len(held_out) > 1 else 0.0)
     gen = torch.Generator().manual_seed(seed + 1)
     judge.validation = {"n_held_out": len(held_out), "accept_real": judge.rate(held_out),
-                        **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in SCRAMBLES}}
+                        **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in FACE_CONTROLS}}
     return judge
 
 # %% ../nbs/11_analysis.ipynb #eeee7fb2

@@ -45,7 +45,9 @@ def write_table(df: pd.DataFrame, out_dir, stem: str = "table", floatfmt: str = 
     for c in df.columns:   # counts stored as floats (a column with gaps) print as integers
         if df[c].dtype.kind == "f" and df[c].notna().any() and (df[c].dropna() % 1 == 0).all():
             obj[c] = pd.Series([None if pd.isna(x) else int(x) for x in df[c]], index=df.index, dtype=object)
-    md = obj.to_markdown(index=False, floatfmt=floatfmt, missingval="—")
+    text = [i for i, c in enumerate(df.columns) if df[c].map(lambda x: isinstance(x, str) or x is None or x != x).all()]
+    md = obj.to_markdown(index=False, floatfmt=floatfmt, missingval="—",    # text stays as written: "2.60" is not 2.600
+                         disable_numparse=text or False)
     if notes: md += "\n\n" + "\n".join(f"- {n}" for n in notes)
     return atomic_write(out / f"{stem}.md", md + "\n")
 
@@ -103,8 +105,9 @@ def verdict(a, b, lower_is_better: bool = True, z: float = 2.0) -> dict:
 
 # %% ../nbs/08_report.ipynb #e0918d5d
 def _evidence(v: dict) -> str:
+    se = f"2·SE {2 * v['se']:.2f}" if v["se"] == v["se"] else "no standard error (one seed each)"
     return (f"A {v['mean_a']:.2f} vs B {v['mean_b']:.2f} (n {v['n_a']}/{v['n_b']}): difference {v['diff']:+.2f} in the claimed "
-            f"direction, 2·SE {2 * v['se']:.2f}" + (f", Welch p {v['welch_p']:.3f}" if v["welch_p"] == v["welch_p"] else ""))
+            f"direction, {se}" + (f", Welch p {v['welch_p']:.3f}" if v["welch_p"] == v["welch_p"] else ""))
 
 def verdict_table(claims: dict) -> pd.DataFrame:
     """One row per claim: `{claim: result}` with result a `verdict()` record (a paper claim), a bool (our check: holds /

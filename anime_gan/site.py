@@ -24,11 +24,14 @@ def results_for(root: Path, stem: str) -> Path | None:
     return None
 
 def _pairs(cols) -> list[tuple[str, str]]:
-    "(paper column, our column) pairs in a results table: `paper_x`/`ours_x`, `x (paper)`/`x`, `paper (…)`/`fid`."
+    "(paper column, our column) pairs in a results table: `paper_x`/`ours_x`, `x (paper)` or `x (thesis)`/`x`, `paper (…)`/`fid`."
     out = []
     for c in cols:
-        if "paper" not in c.lower(): continue
-        for o in (c.replace("paper", "ours"), re.sub(r"\s*\(paper\)", "", c), "fid", "ours_fid"):
+        low = c.lower()
+        if "paper" not in low and "thesis" not in low: continue
+        ours = [c.replace("paper", "ours"), re.sub(r"\s*\((paper|thesis)\)", "", c)]
+        if "fid" in low or re.match(r"(paper|thesis) \(", low): ours += ["fid", "ours_fid", "fid mean"]   # an FID column
+        for o in ours:
             if o != c and o in cols:
                 out.append((c, o))
                 break

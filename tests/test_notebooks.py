@@ -74,10 +74,13 @@ def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
 
 def test_paper1_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("1_yugioh_dcsegan", tmp_path)
-    t = pd.read_csv(out / "table.csv")
+    t = pd.read_csv(out / "table.csv", dtype={"paper_is": str})
     assert len(t) == 13 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
     assert list(t.query("augmentation == 'paper'").n_real) == [26, 26, 8, 8, 7, 7]              # the paper's set sizes
-    assert t.query("augmentation == 'paper' and archetype == 'tenyi' and model == 'DCSEGAN'").paper_is.item() == 1.62
+    tenyi = t.query("augmentation == 'paper' and archetype == 'tenyi' and model == 'DCSEGAN'").paper_is.item()
+    assert tenyi == "1.6155820847534375" and "1.6155820847534375" in (out / "table.md").read_text()   # full precision
+    c = pd.read_csv(out / "table_memorisation_controls.csv")                  # the copy check's positive control
+    assert len(c) == 9 and (c[~c.control.str.contains("mirrored")].copy_rate >= 0.95).all()
     assert t.fid.notna().all() and t.copy_rate.between(0, 1).all() and (t.modes_train >= 1).all()
     assert "Inception Score unavailable" in (out / "table.md").read_text() or t.ours_is.notna().all()
     for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_distances.png", "claims.md", "provenance.json",
@@ -94,6 +97,16 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     assert set(sr.content_loss.iloc[1:]) <= {"mse", "vgg"}
     sn = pd.read_csv(out / "table_sn_resolution.csv")
     assert sorted(set(sn.resolution)) == [32, 64] and len(sn) == 4
+    t = t.set_index("model")
+    assert t.loc["DCGAN Adam 0.002 (baseline)", "unrecognisable % (paper)"] == "~14"          # the paper's figure beside ours
+    assert t.loc["DCGAN+WGAN (Adam 0.002)", "good % (paper)"] == "~40" and t["good % (paper)"].isna().sum() == 8
+    jv = pd.read_csv(out / "table_face_judge.csv")                                            # validated with negative controls
+    assert {"real held-out faces", "a collapsed grid: one face repeated (unseen in training)"} <= set(jv.set)
+    assert len(jv) == 2 * 7 and set(jv.resolution) == {32, 64}
+    claims = pd.read_csv(out / "claims.csv").set_index("claim")
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
+    assert "noise-jittered SRGAN upscales generated faces better than plain SRGAN (lower FID)" in claims.index
+    assert "SN at 32×32 gives more recognisable faces than at 64×64" in claims.index
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["face_judge"]["n_held_out"] > 0 and prov["content_loss"] in ("mse", "vgg")
     for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md"):
@@ -102,27 +115,43 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
 
 def test_paper3_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("3_stylegan2_vs_dcgan", tmp_path)
-    t = pd.read_csv(out / "table.csv").set_index("model")
-    assert list(t.index[:2]) == ["DCGAN", "StyleGAN2"] and t.loc["DCGAN", "fid (paper)"] == 624.04
-    assert {"bound: uniform noise", "bound: flat grey", "bound: anime faces, another sample"} <= set(t.index)
-    assert t.fid.notna().all() and (t.n_fake == 16).all()
-    assert t.loc[["DCGAN", "StyleGAN2"], "hair recognised %"].between(0, 100).all()     # the embedded data's learned figure
+    t = pd.read_csv(out / "table.csv", dtype={"FID (paper)": str}).set_index("model")
+    assert list(t.index) == ["DCGAN", "StyleGAN2"] and list(t["FID (paper)"]) == ["624.04", "30.6"]   # as printed
+    assert list(t.seeds) == [2, 1] and t["fid mean"].notna().all() and (t.N == 16).all()
+    assert (t["floor FID (real vs real, same N)"] > 0).all() and t["hair recognised %"].between(0, 100).all()
+    assert len(pd.read_csv(out / "table_seeds.csv")) == 3                           # per-seed rows
+    curves = pd.read_csv(out / "learning_curves.csv")
+    assert curves.groupby(["model", "seed"]).size().min() >= 2 and curves.fid.notna().all()
+    b = pd.read_csv(out / "table_bounds.csv").set_index("set")
+    assert {"uniform noise", "flat grey", "anime faces, another sample"} <= set(b.index) and (b.n_fake == 16).all()
     # a set against another sample of itself is far closer than noise is
-    assert t.loc["bound: anime faces, another sample", "fid"] < 0.5 * t.loc["bound: uniform noise", "fid"]
-    assert "no `celeba` source given" in (out / "table.md").read_text()
+    assert b.loc["anime faces, another sample", "fid"] < 0.5 * b.loc["uniform noise", "fid"]
+    md = (out / "table_bounds.md").read_text()
+    assert "the paper's DCGAN FID 624.04 lies" in md and "no `celeba` source given" in md
+    eq = pd.read_csv(out / "table_equal_seeds.csv")
+    k = eq[eq.comparison.str.startswith("equal kimg")]
+    assert set(k.model) == {"DCGAN", "StyleGAN2"} and k.kimg.round(6).nunique() == 1   # equal kimg is equal
+    claims = pd.read_csv(out / "claims.csv")
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").sum() == 3
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["runs"]["StyleGAN2 · seed 0"]["config"]["model"]["arch"] == "stylegan" and prov["fid_weights"]["sha256"]
-    for f in ("losses.png", "samples_stylegan2.png", "truncation_stylegan2.png", "claims.md"): assert (out / f).exists(), f
+    for f in ("losses.png", "learning_curves.png", "samples_stylegan2.png", "truncation_stylegan2.png", "claims.md"):
+        assert (out / f).exists(), f
 
 
 def test_paper5_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("5_fullbody_stylegan", tmp_path)
     ch3 = pd.read_csv(out / "table_ch3.csv")
     assert list(ch3.model[:3]) == ["DCGAN", "WGAN", "WGAN-GP"] and ch3.fid[:3].notna().all()
-    assert "not run: no `celeba` source given" in set(ch3["paper (Tables 3.1/3.2)"])
-    fb = pd.read_csv(out / "table_fullbody.csv")
+    ch3 = pd.read_csv(out / "table_ch3.csv", dtype={"FID (thesis)": str})
+    assert "not run: no `celeba` source given" in set(ch3.note) and len(ch3) == 6                  # the CelebA rows too
+    assert list(ch3["FID (thesis)"]) == ["204.47", "219.20", "145.21", "150.40", "191.80", "120.52"]   # Tables 3.2, 3.1
+    assert list(ch3["iterations (thesis)"][:3]) == [4000, 20000, 20000]
+    fb = pd.read_csv(out / "table_fullbody.csv", dtype={"FID (thesis)": str})
     assert list(fb.model) == ["StyleGAN (a) progressive", "StyleGAN2 (b) no growing", "StyleGAN2 (c) larger", "WGAN-GP"]
-    assert fb.fid.notna().all()
+    assert fb.fid.notna().all() and list(fb["FID (thesis)"]) == ["220.77", "7.28", "5.02", "187.31"]   # Table 4.2
+    san = pd.read_csv(out / "table_fid_sanity.csv", dtype={"FID (thesis)": str})
+    assert list(san["FID (thesis)"]) == ["5.32", "217.40"]                                          # Table 3.3
     bands = pd.read_csv(out / "table_style_bands.csv")
     # 32²: no fine band
     assert list(bands.band) == ["coarse", "middle"] and {"pose follows B", "colour changed"} <= set(bands.columns)
