@@ -10,11 +10,11 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .data import to_float, to_uint8
 
 # %% auto #0
-__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest',
-           'leave_one_out', 'Memorisation', 'memorisation', 'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier',
-           'predict', 'scramble', 'distinct', 'FaceJudge', 'fit_face_judge', 'fit_attribute_classifier',
-           'attribute_accuracy', 'class_distribution', 'coverage', 'AttributeJudge', 'fit_attribute_judge',
-           'procedural_judge']
+__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS',
+           'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation', 'n_clusters',
+           'count_modes', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
+           'fit_face_judge', 'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution', 'coverage',
+           'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
 
 # %% ../nbs/11_analysis.ipynb #000e4e1a
 def pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -165,17 +165,16 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
 
 SCRAMBLES = ("patches", "noise", "blur", "colour", "flat")                # the face judge's negatives in training
 FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "collapsed")   # and its validation (collapsed: unseen)
+MIN_ACCEPT_REAL, MAX_ACCEPT_CONTROL = 0.95, 0.05                             # a valid judge's validation
 
-def _thumb(x: torch.Tensor) -> torch.Tensor:
-    "16×16 float thumbnails, flattened: what near-duplicate distances compare (mean absolute difference, 0..1)."
-    return F.adaptive_avg_pool2d(x.float() / 255, 16).flatten(1)
+def _thumb(x: torch.Tensor) -> np.ndarray:
+    "16×16 thumbnails in 0..1, flattened: what near-copy distances (`pairwise`, Euclidean) compare."
+    return F.adaptive_avg_pool2d(x.float() / 255, 16).flatten(1).numpy()
 
 def distinct(images: torch.Tensor, min_dist: float) -> torch.Tensor:
-    "Per image: is it farther than `min_dist` (mean absolute thumbnail difference) from every earlier image of the set?"
-    t = _thumb(images)
-    d = torch.cdist(t, t, p=1) / t.shape[1]
-    earlier = torch.ones_like(d, dtype=torch.bool).tril(-1)
-    return ~((d <= min_dist) & earlier).any(1)
+    "Per image: is it farther than `min_dist` (thumbnail distance) from every earlier image of the set?"
+    d = pairwise(_thumb(images), _thumb(images))
+    return torch.from_numpy(~((d <= min_dist) & np.tri(len(d), k=-1, dtype=bool)).any(1))
 
 @dataclass
 class FaceJudge:
@@ -195,7 +194,8 @@ class FaceJudge:
     @property
     def valid(self) -> bool:
         v = self.validation
-        return bool(v) and v["accept_real"] >= 0.95 and max(v[f"accept_{k}"] for k in FACE_CONTROLS) <= 0.05
+        return (bool(v) and v["accept_real"] >= MIN_ACCEPT_REAL
+                and max(v[f"accept_{k}"] for k in FACE_CONTROLS) <= MAX_ACCEPT_CONTROL)
 
 def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400, seed: int = 0, device="cpu",
                    width: int = 32) -> FaceJudge:
@@ -210,9 +210,7 @@ def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400
         return torch.cat([x[:h], neg]), {"face": labels}
     net = fit_classifier(train, {"face": (2, torch.ones(len(train), dtype=torch.long))}, steps, seed=seed, device=device,
                          width=width, make_batch=make_batch)
-    t = _thumb(held_out)
-    nn_d = (torch.cdist(t, t, p=1) / t.shape[1]).fill_diagonal_(float("inf")).min(1).values
-    judge = FaceJudge(net, min_dist=float(nn_d.quantile(0.01)) / 5 if len(held_out) > 1 else 0.0)
+    judge = FaceJudge(net, min_dist=float(np.quantile(leave_one_out(_thumb(held_out)), 0.01)) / 5 if len(held_out) > 1 else 0.0)
     gen = torch.Generator().manual_seed(seed + 1)
     judge.validation = {"n_held_out": len(held_out), "accept_real": judge.rate(held_out),
                         **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in FACE_CONTROLS}}
