@@ -10,9 +10,9 @@ import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .data import to_float, to_uint8
 
 # %% auto #0
-__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS',
-           'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation', 'n_clusters',
-           'count_modes', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
+__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'JUDGE_NEGATIVES',
+           'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation',
+           'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
            'fit_face_judge', 'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution', 'coverage',
            'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
 
@@ -129,9 +129,11 @@ def predict(net: SmallCNN, images: torch.Tensor, batch_size: int = 256) -> dict:
 # %% ../nbs/11_analysis.ipynb #9efc8894
 def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
     """Destroy the structure of uint8 images: `patches` (shuffled tiles), `noise` (mostly noise), `blur` (a 4×4 or 8×8
-    colour layout blown up: blobs where the parts were), `colour` (the colour channels shuffled: the shape kept, every
-    colour wrong), `flat` (one random colour) or `collapsed` (the first image repeated, ±2 levels of noise: a collapsed
-    generator's grid)."""
+    colour layout blown up: blobs where the parts were), `colour` (colour-shuffled: inverted and the channels shuffled —
+    the shape and its edges kept, light and dark swapped, every colour wrong), `permuted` (the channels permuted only: on
+    anime faces often still a plausible face, since hair and eye colours are arbitrary and pale skin is nearly grey),
+    `flat` (one random colour) or `collapsed` (the first image repeated, ±2 levels of noise: a collapsed generator's
+    grid)."""
     b, c, h, w = x.shape
     if kind == "patches":
         out = torch.empty_like(x)
@@ -156,15 +158,19 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False))
     if kind == "flat": return (torch.rand(b, c, 1, 1, generator=gen) * 255).to(torch.uint8).expand(b, c, h, w).contiguous()
     if kind == "colour":
+        perms = list(itertools.permutations(range(c)))
+        return torch.stack([255 - x[j, list(perms[int(torch.randint(0, len(perms), (1,), generator=gen))])] for j in range(b)])
+    if kind == "permuted":
         perms = [p for p in itertools.permutations(range(c)) if list(p) != list(range(c))]
         return torch.stack([x[j, list(perms[int(torch.randint(0, len(perms), (1,), generator=gen))])] for j in range(b)])
     if kind == "collapsed":
         jitter = torch.randint(-2, 3, x.shape, generator=gen)
         return (x[:1].long() + jitter).clamp(0, 255).to(torch.uint8)
-    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, flat or collapsed")
+    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, permuted, flat or collapsed")
 
 SCRAMBLES = ("patches", "noise", "blur", "colour", "flat")                # the face judge's negatives in training
 FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "collapsed")   # and its validation (collapsed: unseen)
+FACE_INFO = ("permuted",)               # validated and reported, not required: channel-permuted anime faces are often faces
 MIN_ACCEPT_REAL, MAX_ACCEPT_CONTROL = 0.95, 0.05                             # a valid judge's validation
 
 def _thumb(x: torch.Tensor) -> np.ndarray:
@@ -200,8 +206,8 @@ class FaceJudge:
 def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400, seed: int = 0, device="cpu",
                    width: int = 32) -> FaceJudge:
     """Train on `train` real faces vs their scrambles (`SCRAMBLES`); validate on `held_out` and every control of
-    `FACE_CONTROLS` made from it. The near-copy distance is a fifth of the 1st percentile of the held-out faces'
-    nearest-neighbour distances."""
+    `FACE_CONTROLS` (and `FACE_INFO`, reported only) made from it. The near-copy distance is a fifth of the 1st
+    percentile of the held-out faces' nearest-neighbour distances."""
     def make_batch(x, y, gen):
         h = len(x) // 2
         kinds = [SCRAMBLES[j % len(SCRAMBLES)] for j in range(len(x) - h)]
@@ -213,7 +219,7 @@ def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400
     judge = FaceJudge(net, min_dist=float(np.quantile(leave_one_out(_thumb(held_out)), 0.01)) / 5 if len(held_out) > 1 else 0.0)
     gen = torch.Generator().manual_seed(seed + 1)
     judge.validation = {"n_held_out": len(held_out), "accept_real": judge.rate(held_out),
-                        **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in FACE_CONTROLS}}
+                        **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in (*FACE_CONTROLS, *FACE_INFO)}}
     return judge
 
 # %% ../nbs/11_analysis.ipynb #eeee7fb2

@@ -77,39 +77,62 @@ def test_paper1_notebook_end_to_end_tiny(tmp_path):
     t = pd.read_csv(out / "table.csv", dtype={"paper_is": str})
     assert len(t) == 13 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
     assert list(t.query("augmentation == 'paper'").n_real) == [26, 26, 8, 8, 7, 7]              # the paper's set sizes
+    assert t.query("augmentation == 'paper'").seeds.eq(2).all() and t.query("augmentation != 'paper'").seeds.eq(1).all()
     tenyi = t.query("augmentation == 'paper' and archetype == 'tenyi' and model == 'DCSEGAN'").paper_is.item()
     assert tenyi == "1.6155820847534375" and "1.6155820847534375" in (out / "table.md").read_text()   # full precision
+    per_seed = pd.read_csv(out / "table_seeds.csv")                  # 3 archetypes × 2 models × (2 + 1 seeds) + the pre-test
+    assert len(per_seed) == 19 and (per_seed.epochs > 0).all() and (per_seed.steps > 0).all()
     c = pd.read_csv(out / "table_memorisation_controls.csv")                  # the copy check's positive control
     assert len(c) == 9 and (c[~c.control.str.contains("mirrored")].copy_rate >= 0.95).all()
-    assert t.fid.notna().all() and t.copy_rate.between(0, 1).all() and (t.modes_train >= 1).all()
+    assert t["fid mean"].notna().all() and t["copy_rate mean"].between(0, 1).all() and (t.modes_train >= 1).all()
     assert "Inception Score unavailable" in (out / "table.md").read_text() or t.ours_is.notna().all()
+    curves = pd.read_csv(out / "learning_curves.csv")                 # every snapshot of the augmented runs
+    assert len(curves) >= 18 and curves.kid.notna().all()
+    claims = pd.read_csv(out / "claims.csv")
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
+    assert claims.evidence[claims.claim.str.startswith("DCSEGAN beats DCGAN on tenyi")].str.contains("n 2/2").all()
     for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_distances.png", "claims.md", "provenance.json",
-              "samples_herald_dcgan_noaug_2ep.png", "samples_tenyi_dcsegan_diffaug.png"): assert (out / f).exists(), f
+              "samples_herald_dcgan_noaug_2ep.png", "samples_tenyi_dcsegan_diffaug.png", "learning_curves.png"):
+        assert (out / f).exists(), f
 
 
 def test_paper2_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("2_sn_wgan", tmp_path)
     t = pd.read_csv(out / "table.csv")
     assert t.model.iloc[0] == "real faces (val split)" and "DCGAN+WGAN+SN" in set(t.model) and len(t) == 10
-    assert t.fid.notna().all() and {"hair_tv", "eyes_tv", "recognisable_%"} <= set(t.columns)
+    assert t["fid mean"].notna().all() and {"hair_tv mean", "eyes_tv mean", "N"} <= set(t.columns)
+    t = t.set_index("model")                                      # the headline four on both tiny seeds, the grid on one
+    assert t.loc[["DCGAN Adam 0.002 (baseline)", "DCGAN+SN", "DCGAN+WGAN (Adam 0.002)", "DCGAN+WGAN+SN"], "seeds"].eq(2).all()
+    assert t.loc["DCGAN SGD 0.002", "seeds"] == 1 and t["fid std"].notna().sum() == 4
+    per_seed = pd.read_csv(out / "table_seeds.csv")
+    assert len(per_seed) == 1 + 4 * 2 + 5 and "recognisable_%" in per_seed.columns
+    assert t.loc["DCGAN Adam 0.002 (baseline)", "unrecognisable % (paper)"] == "~14"          # the paper's figure beside ours
+    assert t.loc["DCGAN+WGAN (Adam 0.002)", "good % (paper)"] == "~40" and t["good % (paper)"].isna().sum() == 8
     sr = pd.read_csv(out / "table_srgan.csv")
     assert list(sr.method) == ["bicubic", "SRGAN", "SRGAN noise-jittered"] and sr.psnr_db.notna().all()
     assert set(sr.content_loss.iloc[1:]) <= {"mse", "vgg"}
-    sn = pd.read_csv(out / "table_sn_resolution.csv")
-    assert sorted(set(sn.resolution)) == [32, 64] and len(sn) == 4
-    t = t.set_index("model")
-    assert t.loc["DCGAN Adam 0.002 (baseline)", "unrecognisable % (paper)"] == "~14"          # the paper's figure beside ours
-    assert t.loc["DCGAN+WGAN (Adam 0.002)", "good % (paper)"] == "~40" and t["good % (paper)"].isna().sum() == 8
+    sn = pd.read_csv(out / "table_sn_resolution.csv")              # ¼ and the end of one run per seed, at 32² and 64²
+    assert list(sn.run) == ["32² ¼", "32² full", "64² ¼", "64² full"] and sn.seeds.eq(2).all()
+    sn_seeds = pd.read_csv(out / "table_sn_resolution_seeds.csv")
+    quarter, full = (sn_seeds.query("snapshot == @s").kimg.values for s in ("¼", "full"))
+    assert len(sn_seeds) == 8 and (quarter < full).all()
+    curves = pd.read_csv(out / "learning_curves.csv")              # every snapshot of the headline runs is scored
+    assert set(curves.model) == {"DCGAN Adam 0.002 (baseline)", "DCGAN+SN", "DCGAN+WGAN (Adam 0.002)", "DCGAN+WGAN+SN"}
+    assert curves.groupby(["model", "seed"]).size().min() >= 2 and curves.fid.notna().all()
     jv = pd.read_csv(out / "table_face_judge.csv")                                            # validated with negative controls
     assert {"real held-out faces", "a collapsed grid: one face repeated (unseen in training)"} <= set(jv.set)
-    assert len(jv) == 2 * 7 and set(jv.resolution) == {32, 64}
+    assert len(jv) == 2 * 8 and set(jv.resolution) == {32, 64} and jv.passes.isna().sum() == 2   # permuted: information
     claims = pd.read_csv(out / "claims.csv").set_index("claim")
     assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
     assert "noise-jittered SRGAN upscales generated faces better than plain SRGAN (lower FID)" in claims.index
     assert "SN at 32×32 gives more recognisable faces than at 64×64" in claims.index
+    base_sn = "the DCGAN baseline beats DCGAN+SN (lower FID; the paper: SN 'yielded poor results overall')"
+    assert "(n 2/2)" in claims.loc[base_sn, "evidence"]                # decided over both seeds
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["face_judge"]["n_held_out"] > 0 and prov["content_loss"] in ("mse", "vgg")
-    for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md"):
+    assert prov["seeds"]["train"]["DCGAN+SN"] == [0, 1] and prov["seeds"]["train"]["DCGAN SGD 0.002"] == [0]
+    for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md",
+              "learning_curves.png"):
         assert (out / f).exists(), f
 
 
@@ -142,7 +165,16 @@ def test_paper3_notebook_end_to_end_tiny(tmp_path):
 def test_paper5_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("5_fullbody_stylegan", tmp_path)
     ch3 = pd.read_csv(out / "table_ch3.csv")
-    assert list(ch3.model[:3]) == ["DCGAN", "WGAN", "WGAN-GP"] and ch3.fid[:3].notna().all()
+    assert list(ch3.model[:3]) == ["DCGAN", "WGAN", "WGAN-GP"] and ch3["fid mean"][:3].notna().all()
+    assert list(ch3.seeds[:3]) == [2, 2, 2] and ch3["fid std"][:3].notna().all()                   # tiny: two seeds each
+    assert list(ch3["iterations / thesis"][:3]) == [2 / 4000, 1 / 20000, 1 / 20000]
+    ch3_seeds = pd.read_csv(out / "table_ch3_seeds.csv")
+    assert len(ch3_seeds) == 6 and set(ch3_seeds.seed) == {0, 1}
+    curves = pd.read_csv(out / "learning_curves_ch3.csv")
+    assert len(curves) >= 6 and curves.fid.notna().all()
+    claims = pd.read_csv(out / "claims.csv").set_index("claim")
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
+    assert "(n 2/2)" in claims.loc["chapter 3 (Table 3.2, FID 145.21 vs 204.47): WGAN-GP beats DCGAN on anime faces", "evidence"]
     ch3 = pd.read_csv(out / "table_ch3.csv", dtype={"FID (thesis)": str})
     assert "not run: no `celeba` source given" in set(ch3.note) and len(ch3) == 6                  # the CelebA rows too
     assert list(ch3["FID (thesis)"]) == ["204.47", "219.20", "145.21", "150.40", "191.80", "120.52"]   # Tables 3.2, 3.1
