@@ -157,12 +157,10 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
         return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False))
     if kind == "flat": return (torch.rand(b, c, 1, 1, generator=gen) * 255).to(torch.uint8).expand(b, c, h, w).contiguous()
-    if kind == "colour":
-        perms = list(itertools.permutations(range(c)))
-        return torch.stack([255 - x[j, list(perms[int(torch.randint(0, len(perms), (1,), generator=gen))])] for j in range(b)])
-    if kind == "permuted":
-        perms = [p for p in itertools.permutations(range(c)) if list(p) != list(range(c))]
-        return torch.stack([x[j, list(perms[int(torch.randint(0, len(perms), (1,), generator=gen))])] for j in range(b)])
+    if kind in ("colour", "permuted"):        # colour: inverted, in any channel order; permuted: another channel order only
+        perms = [p for p in itertools.permutations(range(c)) if kind == "colour" or list(p) != list(range(c))]
+        y = torch.stack([x[j, list(perms[int(torch.randint(0, len(perms), (1,), generator=gen))])] for j in range(b)])
+        return 255 - y if kind == "colour" else y
     if kind == "collapsed":
         jitter = torch.randint(-2, 3, x.shape, generator=gen)
         return (x[:1].long() + jitter).clamp(0, 255).to(torch.uint8)
