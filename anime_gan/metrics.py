@@ -21,7 +21,7 @@ __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_
            'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
            'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
            'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
-           'snapshot_score', 'learning_curve']
+           'snapshot_score', 'learning_curve', 'last_doubling_gain']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -394,3 +394,13 @@ def learning_curve(run_dir, cfg, ref_feats: np.ndarray, ref_key: str, n: int, se
              **snapshot_score(s.file, cfg, ref_feats, ref_key, n, seed, device, kid_subset)}
             for s in snapshots(run_dir).itertuples()]
     return pd.DataFrame(rows)
+
+# %% ../nbs/07_metrics.ipynb #05b2662a
+def last_doubling_gain(curves, by, x: str = "kimg", y: str = "fid"):
+    """How much `y` fell (%) between the last two snapshots of each group of `by` (a column or a list of them), on the
+    curve averaged over the group's rows at each `x` (its seeds); NaN for a group with one snapshot."""
+    import pandas as pd
+    def gain(c):
+        m = c.groupby(x)[y].mean().sort_index()
+        return 100 * (1 - m.iloc[-1] / m.iloc[-2]) if len(m) > 1 else float("nan")
+    return pd.Series({k: gain(c) for k, c in curves.groupby(by, sort=False)}, dtype=float, name=f"{y} gain %")

@@ -122,10 +122,17 @@ def verdict_table(claims: dict) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["claim", "source", "verdict", "evidence"])
 
 # %% ../nbs/08_report.ipynb #5cf2c3ba
-def seed_summary(per_seed: pd.DataFrame, by: str, cols: list) -> pd.DataFrame:
-    "Mean and std (ddof 1; empty for one seed) of `cols` per value of `by`, in order of first appearance, with the seed count."
+def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = ()) -> pd.DataFrame:
+    """Mean and std (ddof 1; empty for one seed) of `cols` per value of `by`, in order of first appearance, with the seed
+    count; `keep`: columns the same on every seed of a group (a config, a budget), carried once (an error if they differ)."""
     g = per_seed.groupby(by, sort=False)
     out = pd.DataFrame({by: list(g.groups)})
+    for c in keep:
+        varies = g[c].nunique(dropna=False)
+        if (varies > 1).any():
+            raise ValueError(f"seed_summary: column {c!r} differs between the seeds of {varies[varies > 1].index.tolist()}; "
+                             "average it (`cols`) instead of keeping it")
+        out[c] = g[c].first().values
     for c in cols:
         out[f"{c} mean"], out[f"{c} std"] = g[c].mean().values, g[c].std(ddof=1).values
     out["seeds"] = g.size().values
