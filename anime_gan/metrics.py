@@ -16,12 +16,12 @@ from .safety import atomic_write
 
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
-           'FIDWeightsMissing', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
+           'BUDGET_RULE', 'FIDWeightsMissing', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
            'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception',
            'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
            'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
            'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
-           'snapshot_score', 'learning_curve', 'last_doubling_gain']
+           'snapshot_score', 'learning_curve', 'last_doubling_gain', 'budget_claim']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -398,9 +398,19 @@ def learning_curve(run_dir, cfg, ref_feats: np.ndarray, ref_key: str, n: int, se
 # %% ../nbs/07_metrics.ipynb #05b2662a
 def last_doubling_gain(curves, by, x: str = "kimg", y: str = "fid"):
     """How much `y` fell (%) between the last two snapshots of each group of `by` (a column or a list of them), on the
-    curve averaged over the group's rows at each `x` (its seeds); NaN for a group with one snapshot."""
+    curve averaged over the group's rows at each `x` (its seeds); NaN for a group with one snapshot; empty for no curves."""
     import pandas as pd
+    if not len(curves): return pd.Series(dtype=float, name=f"{y} gain %")
     def gain(c):
         m = c.groupby(x)[y].mean().sort_index()
         return 100 * (1 - m.iloc[-1] / m.iloc[-2]) if len(m) > 1 else float("nan")
     return pd.Series({k: gain(c) for k, c in curves.groupby(by, sort=False)}, dtype=float, name=f"{y} gain %")
+
+BUDGET_RULE = "FID fell by 0-10 % over the last doubling"
+
+def budget_claim(gain: float, also: bool = True, more: str = "") -> tuple:
+    """The budget check as a verdict-table entry (`report.verdict_table`): adequate when the FID *fell* by 0-10 % over
+    the last doubling (`BUDGET_RULE`; a rise is not settled) and `also` holds; `more` adds to the evidence."""
+    ok = bool(0 <= gain < 10 and also)
+    words = f"FID {'fell' if gain >= 0 else 'rose'} {abs(gain):.1f} % over the last doubling (mean over seeds)"
+    return ok, "check", words + more
