@@ -16,9 +16,9 @@ from .safety import atomic_write
 
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
-           'BUDGET_RULE', 'FIDWeightsMissing', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
-           'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception',
-           'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
+           'DISK_ROWS', 'BUDGET_RULE', 'FIDWeightsMissing', 'fid_inception_skeleton', 'sha256_file',
+           'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm',
+           'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
            'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
            'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
            'snapshot_score', 'learning_curve', 'last_doubling_gain', 'budget_claim']
@@ -218,6 +218,7 @@ def folder_batches(files, batch_size: int = INCEPTION_BATCH):
 
 _RECENT: OrderedDict = OrderedDict()   # features of the last tensors seen (a notebook often scores one sample twice)
 RECENT_ROWS = 10_000                   # at most this many feature rows kept (~160 MB)
+DISK_ROWS = 256                        # a tensor of at least this many images also keeps its features on disk (float32)
 
 def _digest(x: torch.Tensor) -> bytes:
     return hashlib.blake2b(x.contiguous().numpy().tobytes(), digest_size=16).digest()
@@ -225,7 +226,9 @@ def _digest(x: torch.Tensor) -> bytes:
 def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False) -> np.ndarray:
     """2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid`
     reads. Of a tensor, each distinct image goes through Inception once (a flat set or a collapsed GAN's repeats are
-    copied), and a tensor seen in one of the last calls (same content, same device) is answered from memory."""
+    copied), and a tensor seen in one of the last calls (same content, same device) is answered from memory; one of
+    ≥ `DISK_ROWS` images from the disk cache (`features/`, keyed by content, weights and device), so re-running a notebook
+    does not send its samples through Inception again."""
     inc = get_inception(device)
     if isinstance(images, (str, Path)):
         return torch.cat([inc(b).cpu().double() for b in folder_batches(image_files(images), batch_size)]).numpy()
@@ -234,6 +237,12 @@ def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: 
     if key in _RECENT:
         _RECENT.move_to_end(key)
         return _RECENT[key].copy()
+    disk = (cache_dir("features") / f"{key[0].hex()}-{'x'.join(map(str, x.shape))}-{inc.weights_sha256[:12]}-"
+            f"{FEATURES_VERSION}-{inc.device.type}.npy") if len(x) >= DISK_ROWS else None
+    if disk is not None and disk.exists():
+        f = np.load(disk).astype(np.float64)
+        _RECENT[key] = f
+        return f.copy()
     first = {}                                              # image digest → index of its first occurrence
     per = [first.setdefault(_digest(im), i) for i, im in enumerate(x)]
     idx = torch.tensor(sorted(set(per)), dtype=torch.long)
@@ -242,6 +251,7 @@ def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: 
           if len(xu) else np.zeros((0, 2048)))
     f = fu if len(idx) == len(x) else fu[np.searchsorted(idx.numpy(), per)]
     _RECENT[key] = f
+    if disk is not None: atomic_write(disk, lambda fh: np.save(fh, f.astype(np.float32)))   # Inception's output is float32
     while sum(len(v) for v in _RECENT.values()) > RECENT_ROWS and len(_RECENT) > 1: _RECENT.popitem(last=False)
     return f.copy()
 
