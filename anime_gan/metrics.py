@@ -223,12 +223,13 @@ DISK_ROWS = 256                        # a tensor of at least this many images a
 def _digest(x: torch.Tensor) -> bytes:
     return hashlib.blake2b(x.contiguous().numpy().tobytes(), digest_size=16).digest()
 
-def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False) -> np.ndarray:
+def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False,
+             disk: bool = True) -> np.ndarray:
     """2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid`
     reads. Of a tensor, each distinct image goes through Inception once (a flat set or a collapsed GAN's repeats are
     copied), and a tensor seen in one of the last calls (same content, same device) is answered from memory; one of
-    ≥ `DISK_ROWS` images from the disk cache (`features/`, keyed by content, weights and device), so re-running a notebook
-    does not send its samples through Inception again."""
+    ≥ `DISK_ROWS` images from the disk cache (`features/`, keyed by content, weights and device; `disk=False`: not),
+    so re-running a notebook does not send its samples through Inception again."""
     inc = get_inception(device)
     if isinstance(images, (str, Path)):
         return torch.cat([inc(b).cpu().double() for b in folder_batches(image_files(images), batch_size)]).numpy()
@@ -237,10 +238,10 @@ def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: 
     if key in _RECENT:
         _RECENT.move_to_end(key)
         return _RECENT[key].copy()
-    disk = (cache_dir("features") / f"{key[0].hex()}-{'x'.join(map(str, x.shape))}-{inc.weights_sha256[:12]}-"
-            f"{FEATURES_VERSION}-{inc.device.type}.npy") if len(x) >= DISK_ROWS else None
-    if disk is not None and disk.exists():
-        f = np.load(disk).astype(np.float64)
+    file = (cache_dir("features") / f"{key[0].hex()}-{'x'.join(map(str, x.shape))}-{inc.weights_sha256[:12]}-"
+            f"{FEATURES_VERSION}-{inc.device.type}.npy") if disk and len(x) >= DISK_ROWS else None
+    if file is not None and file.exists():
+        f = np.load(file).astype(np.float64)
         _RECENT[key] = f
         return f.copy()
     first = {}                                              # image digest → index of its first occurrence
@@ -251,7 +252,7 @@ def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: 
           if len(xu) else np.zeros((0, 2048)))
     f = fu if len(idx) == len(x) else fu[np.searchsorted(idx.numpy(), per)]
     _RECENT[key] = f
-    if disk is not None: atomic_write(disk, lambda fh: np.save(fh, f.astype(np.float32)))   # Inception's output is float32
+    if file is not None: atomic_write(file, lambda fh: np.save(fh, f.astype(np.float32)))   # Inception's output is float32
     while sum(len(v) for v in _RECENT.values()) > RECENT_ROWS and len(_RECENT) > 1: _RECENT.popitem(last=False)
     return f.copy()
 
@@ -276,7 +277,7 @@ def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size=
     inc = get_inception(device)
     path = cache_dir("fid_stats") / f"{key}-n{len(images)}-{inc.weights_sha256[:12]}-{FEATURES_VERSION}.npy"
     if path.exists(): return np.load(path)
-    f = features(images, device, batch_size)
+    f = features(images, device, batch_size, disk=False)          # kept here, under its name, not twice
     atomic_write(path, lambda fh: np.save(fh, f))
     return f
 
@@ -422,5 +423,6 @@ def budget_claim(gain: float, also: bool = True, more: str = "") -> tuple:
     """The budget check as a verdict-table entry (`report.verdict_table`): adequate when the FID *fell* by 0-10 % over
     the last doubling (`BUDGET_RULE`; a rise is not settled) and `also` holds; `more` adds to the evidence."""
     ok = bool(0 <= gain < 10 and also)
-    words = f"FID {'fell' if gain >= 0 else 'rose'} {abs(gain):.1f} % over the last doubling (mean over seeds)"
+    words = (f"FID {'fell' if gain >= 0 else 'rose'} {abs(gain):.1f} % over the last doubling (mean over seeds)"
+             if gain == gain else "one snapshot: no last doubling to judge")
     return ok, "check", words + more
