@@ -4,7 +4,7 @@
 
 # %% ../nbs/11_analysis.ipynb #511aa9cc
 from __future__ import annotations
-import itertools
+import itertools, math
 from dataclasses import dataclass, field
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
 from .data import to_float, to_uint8
@@ -132,8 +132,10 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
     colour layout blown up: blobs where the parts were), `colour` (colour-shuffled: inverted and the channels shuffled —
     the shape and its edges kept, light and dark swapped, every colour wrong), `permuted` (the channels permuted only: on
     anime faces often still a plausible face, since hair and eye colours are arbitrary and pale skin is nearly grey),
-    `flat` (one random colour) or `collapsed` (the first image repeated, ±2 levels of noise: a collapsed generator's
-    grid)."""
+    `flat` (one random colour), `collapsed` (the first image repeated, ±2 levels of noise: a collapsed generator's
+    grid), `textured` (a failed GAN's blobs: the 4×4 or 8×8 colour layout with noise and coloured stripes on top) or
+    `warped` (melted: the parts moved by a smooth random displacement field, edges and textures kept — a GAN's
+    melted face)."""
     b, c, h, w = x.shape
     if kind == "patches":
         out = torch.empty_like(x)
@@ -164,10 +166,32 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
     if kind == "collapsed":
         jitter = torch.randint(-2, 3, x.shape, generator=gen)
         return (x[:1].long() + jitter).clamp(0, 255).to(torch.uint8)
-    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, permuted, flat or collapsed")
+    if kind == "textured":                      # blobs with the texture a failing generator paints on them
+        g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
+        y = F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False)
+        n = torch.randn(x.shape, generator=gen) * (0.05 + 0.25 * torch.rand(b, 1, 1, 1, generator=gen))
+        smooth = torch.rand(b, generator=gen) < 0.5
+        n = torch.where(smooth[:, None, None, None], 2 * F.avg_pool2d(n, 3, 1, 1), n)
+        yy, xx = torch.meshgrid(torch.linspace(0, 1, h), torch.linspace(0, 1, w), indexing="ij")
+        theta, f = torch.rand(b, 1, 1, 1, generator=gen) * math.pi, 2 + 6 * torch.rand(b, 1, 1, 1, generator=gen)
+        phase = torch.rand(b, c, 1, 1, generator=gen) * 2 * math.pi
+        amp = 0.05 + 0.15 * torch.rand(b, 1, 1, 1, generator=gen)
+        stripes = amp * torch.sin(2 * math.pi * f * (xx * torch.cos(theta) + yy * torch.sin(theta)) + phase)
+        return to_uint8((y + n + stripes).clamp(-1, 1))
+    if kind == "warped":                        # melted: a smooth random displacement field moves the parts around
+        d = torch.randn(b, 2, 4, 4, generator=gen) * 0.5                        # 4×4 control points, ~¼ of the image
+        d = F.interpolate(d, size=(h, w), mode="bicubic", align_corners=True).permute(0, 2, 3, 1)
+        yy, xx = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
+        grid = torch.stack([xx, yy], -1)[None] + d
+        y = F.grid_sample(to_float(x), grid, mode="bilinear", padding_mode="reflection", align_corners=True)
+        return to_uint8(y.clamp(-1, 1))
+    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, permuted, flat, collapsed, textured or "
+                     "warped")
 
-SCRAMBLES = ("patches", "noise", "blur", "colour", "flat")                # the face judge's negatives in training
-FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "collapsed")   # and its validation (collapsed: unseen)
+SCRAMBLES = ("patches", "noise", "blur", "colour", "flat", "textured")     # the face judge's negatives in training
+# and its validation: every training negative (on held-out faces) and two families it never saw in training: `collapsed`
+# and `warped` (melted faces)
+FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "textured", "collapsed", "warped")
 FACE_INFO = ("permuted",)               # validated and reported, not required: channel-permuted anime faces are often faces
 MIN_ACCEPT_REAL, MAX_ACCEPT_CONTROL = 0.95, 0.05                             # a valid judge's validation
 
