@@ -127,6 +127,11 @@ def predict(net: SmallCNN, images: torch.Tensor, batch_size: int = 256) -> dict:
     return {k: torch.cat([o[k] for o in outs]) for k in outs[0]}
 
 # %% ../nbs/11_analysis.ipynb #9efc8894
+def _layout(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+    "The images' colour layout at 4×4 or 8×8 (one draw of `gen`), blown up again: floats in [-1, 1]."
+    g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
+    return F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=x.shape[-2:], mode="bilinear", align_corners=False)
+
 def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
     """Destroy the structure of uint8 images: `patches` (shuffled tiles), `noise` (mostly noise), `blur` (a 4×4 or 8×8
     colour layout blown up: blobs where the parts were), `colour` (colour-shuffled: inverted and the channels shuffled —
@@ -155,9 +160,7 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         blur = torch.rand(b, generator=gen) < 0.5
         y = torch.where(blur[:, None, None, None], F.avg_pool2d(y, 3, 1, 1), y)
         return to_uint8(y.clamp(-1, 1))
-    if kind == "blur":                                            # a 4×4 or 8×8 layout: soft blobs where the parts were
-        g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
-        return to_uint8(F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False))
+    if kind == "blur": return to_uint8(_layout(x, gen))          # a 4×4 or 8×8 layout: soft blobs where the parts were
     if kind == "flat": return (torch.rand(b, c, 1, 1, generator=gen) * 255).to(torch.uint8).expand(b, c, h, w).contiguous()
     if kind in ("colour", "permuted"):        # colour: inverted, in any channel order; permuted: another channel order only
         perms = [p for p in itertools.permutations(range(c)) if kind == "colour" or list(p) != list(range(c))]
@@ -167,8 +170,7 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         jitter = torch.randint(-2, 3, x.shape, generator=gen)
         return (x[:1].long() + jitter).clamp(0, 255).to(torch.uint8)
     if kind == "textured":                      # blobs with the texture a failing generator paints on them
-        g = [4, 8][int(torch.randint(0, 2, (1,), generator=gen))]
-        y = F.interpolate(F.adaptive_avg_pool2d(to_float(x), g), size=(h, w), mode="bilinear", align_corners=False)
+        y = _layout(x, gen)
         n = torch.randn(x.shape, generator=gen) * (0.05 + 0.25 * torch.rand(b, 1, 1, 1, generator=gen))
         smooth = torch.rand(b, generator=gen) < 0.5
         n = torch.where(smooth[:, None, None, None], 2 * F.avg_pool2d(n, 3, 1, 1), n)
