@@ -4,10 +4,11 @@
 
 # %% ../nbs/11_analysis.ipynb #511aa9cc
 from __future__ import annotations
-import itertools, math
+import hashlib, inspect, itertools, math
 from dataclasses import dataclass, field
 import numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-from .data import to_float, to_uint8
+from .data import to_float, to_uint8, cache_dir
+from .safety import save_checkpoint, load_checkpoint
 
 # %% auto #0
 __all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'JUDGE_NEGATIVES',
@@ -92,13 +93,41 @@ class SmallCNN(nn.Module):
         h = self.trunk(x)
         return {k: head(h) for k, head in self.heads.items()}
 
+def _fit_key(images: torch.Tensor, labels: dict, make_batch, batch_key: str, **args) -> str | None:
+    """A fit's identity: the images and labels (by content), every argument, the code that trains it, and torch's
+    version; None when that code's source cannot be read (then the fit is not cached)."""
+    code = [SmallCNN.__init__, SmallCNN.forward, fit_classifier, to_float]
+    if make_batch: code += [make_batch, scramble, _layout]                       # what batch makers call
+    try: code = [inspect.getsource(f) for f in code]
+    except (OSError, TypeError): return None
+    h = hashlib.sha256()
+    for t in (images, *(t for _, t in labels.values())):
+        h.update(repr((tuple(t.shape), str(t.dtype))).encode())
+        h.update(t.detach().cpu().contiguous().numpy().tobytes())
+    h.update(repr((sorted((k, n) for k, (n, _) in labels.items()), sorted(args.items()), batch_key, torch.__version__,
+                   code)).encode())
+    return h.hexdigest()[:32]
+
 def fit_classifier(images: torch.Tensor, labels: dict, steps: int = 400, batch_size: int = 64, lr: float = 2e-3,
-                   seed: int = 0, device="cpu", width: int = 32, make_batch=None) -> SmallCNN:
+                   seed: int = 0, device="cpu", width: int = 32, make_batch=None, batch_key: str = "",
+                   cache: bool = True) -> SmallCNN:
     """Train a `SmallCNN` on uint8 `images` with `labels` `{head: (n_classes, LongTensor)}`. `make_batch(x, y, gen)`
-    may replace the batch (e.g. to add synthetic negatives)."""
+    may replace the batch (e.g. to add synthetic negatives); `batch_key` names what it adds beyond its code (the
+    constants it reads). A fit is kept in `cache_dir("classifiers")` under `_fit_key`, so re-running a notebook loads
+    it instead of training again; `cache=False`, or a `make_batch` without a `batch_key`, trains and keeps nothing."""
+    heads = {k: n for k, (n, _) in labels.items()}
+    path = None
+    if cache and (make_batch is None or batch_key):
+        key = _fit_key(images, labels, make_batch, batch_key, steps=steps, batch_size=batch_size, lr=lr, seed=seed,
+                       width=width, device=torch.device(device).type)
+        path = cache_dir("classifiers") / f"{key}.pt" if key else None
+        if path is not None and path.exists():
+            net = SmallCNN(heads, width)
+            net.load_state_dict(load_checkpoint(path)["net"])
+            return net.to(device).eval()
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)
-    net = SmallCNN({k: n for k, (n, _) in labels.items()}, width).to(device)
+    net = SmallCNN(heads, width).to(device)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
     net.train()
@@ -115,6 +144,7 @@ def fit_classifier(images: torch.Tensor, labels: dict, steps: int = 400, batch_s
         loss.backward()
         opt.step()
         sched.step()
+    if path is not None: save_checkpoint({"net": {k: v.cpu() for k, v in net.state_dict().items()}}, path)
     return net.eval()
 
 @torch.no_grad()
@@ -239,7 +269,7 @@ def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400
         labels = torch.cat([torch.ones(h, dtype=torch.long), torch.zeros(len(neg), dtype=torch.long)])
         return torch.cat([x[:h], neg]), {"face": labels}
     net = fit_classifier(train, {"face": (2, torch.ones(len(train), dtype=torch.long))}, steps, seed=seed, device=device,
-                         width=width, make_batch=make_batch)
+                         width=width, make_batch=make_batch, batch_key=f"face judge {SCRAMBLES}")
     judge = FaceJudge(net, min_dist=float(np.quantile(leave_one_out(_thumb(held_out)), 0.01)) / 5 if len(held_out) > 1 else 0.0)
     gen = torch.Generator().manual_seed(seed + 1)
     judge.validation = {"n_held_out": len(held_out), "accept_real": judge.rate(held_out),
@@ -299,7 +329,8 @@ def fit_attribute_judge(images: torch.Tensor, labels: dict, attr: str, held_out:
         h = len(x) * 2 // 3
         neg = torch.cat([scramble(x[j:j + 1], negatives[j % len(negatives)], gen) for j in range(h, len(x))])
         return torch.cat([x[:h], neg]), {attr: torch.cat([t[attr][:h], torch.full((len(neg),), none)])}
-    net = fit_classifier(images, {attr: (none + 1, y)}, steps, seed=seed, device=device, width=width, make_batch=make_batch)
+    net = fit_classifier(images, {attr: (none + 1, y)}, steps, seed=seed, device=device, width=width, make_batch=make_batch,
+                         batch_key=f"attribute judge {negatives}")
     judge = AttributeJudge(net.cpu(), attr, list(classes))
     gen = torch.Generator().manual_seed(seed + 1)
     ok = predict(judge.net, held_out)[attr].argmax(1) == held_labels
