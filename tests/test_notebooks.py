@@ -75,15 +75,15 @@ def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
 def test_paper1_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("1_yugioh_dcsegan", tmp_path)
     t = pd.read_csv(out / "table.csv", dtype={"paper_is": str})
-    assert len(t) == 17 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
+    assert len(t) == 19 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
     assert list(t.query("augmentation == 'paper'").n_real) == [26, 26, 8, 8, 7, 7]              # the paper's set sizes
     assert t.query("augmentation == 'paper'").seeds.eq(2).all() and t.query("augmentation != 'paper'").seeds.eq(1).all()
     tenyi = t.query("augmentation == 'paper' and archetype == 'tenyi' and model == 'DCSEGAN'").paper_is.item()
     assert tenyi == "1.6155820847534375" and "1.6155820847534375" in (out / "table.md").read_text()   # full precision
-    # 3 archetypes × 2 models × (2 + 1 seeds) + the pre-test + the long runs (first archetype, 2 models × 2 augmentations)
+    # 3 archetypes × 2 models × (2 + 1 seeds) + the pre-test + the long runs (first archetype, 2 models × 3 augmentations)
     per_seed = pd.read_csv(out / "table_seeds.csv")
     long = per_seed[per_seed.augmentation.str.endswith(", 8 steps")]
-    assert len(per_seed) == 23 and len(long) == 4 and (long.archetype == "fire_fist").all() and (long.steps == 8).all()
+    assert len(per_seed) == 25 and len(long) == 6 and (long.archetype == "fire_fist").all() and (long.steps == 8).all()
     assert (per_seed.epochs > 0).all() and (per_seed.steps > 0).all()
     c = pd.read_csv(out / "table_memorisation_controls.csv")                  # the copy check's positive control
     assert len(c) == 9 and (c[~c.control.str.contains("mirrored")].copy_rate >= 0.95).all()
@@ -93,14 +93,16 @@ def test_paper1_notebook_end_to_end_tiny(tmp_path):
     assert len(curves) >= 18 and curves.kid.notna().all()
     claims = pd.read_csv(out / "claims.csv")
     assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
-    assert claims.claim.str.startswith("8 steps improve KID of").sum() == 4
+    assert claims.claim.str.startswith("8 steps improve KID of").sum() == 4                # not flip+DiffAugment: no base run
+    assert claims.claim.str.contains(r"\(flip \+ DiffAugment only\) DCSEGAN reaches lower KID on fire_fist at 8 steps").sum() == 1
     assert claims.claim.str.contains("with paper augmentation, 8 steps").sum() == 2     # budget rows of the long runs
     pre = claims[claims.claim.str.startswith("without augmentation DCGAN gives the originals back")]
     assert len(pre) == 1 and not ((pre.verdict == "contradicted") & pre.evidence.str.contains("collapsed")).any()
     assert claims.evidence[claims.claim.str.startswith("DCSEGAN beats DCGAN on tenyi")].str.contains("n 2/2").all()
     for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_distances.png", "claims.md", "provenance.json",
               "samples_herald_dcgan_noaug_2ep.png", "samples_tenyi_dcsegan_diffaug.png", "learning_curves.png",
-              "samples_fire_fist_dcsegan_diffaug_8steps.png", "losses_long.png"):
+              "samples_fire_fist_dcsegan_diffaug_8steps.png", "samples_fire_fist_dcgan_flipdiffaug_8steps.png",
+              "losses_long.png"):
         assert (out / f).exists(), f
 
 
