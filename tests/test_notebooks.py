@@ -97,7 +97,10 @@ def test_paper1_notebook_end_to_end_tiny(tmp_path):
     assert claims.claim.str.contains(r"\(flip \+ DiffAugment only\) DCSEGAN reaches lower KID on fire_fist at 8 steps").sum() == 1
     assert claims.claim.str.contains("with paper augmentation, 8 steps").sum() == 2     # budget rows of the long runs
     pre = claims[claims.claim.str.startswith("without augmentation DCGAN gives the originals back")]
+    pre_run = per_seed[per_seed.augmentation.str.startswith("none")].iloc[0]
     assert len(pre) == 1 and not ((pre.verdict == "contradicted") & pre.evidence.str.contains("collapsed")).any()
+    if pre_run.modes_fake <= 1 < pre_run.modes_train and pre_run.copy_rate < 0.5:   # collapsed: no test of copying
+        assert (pre.verdict == "inconclusive").all() and pre.evidence.str.contains("collapsed").all()
     assert claims.evidence[claims.claim.str.startswith("DCSEGAN beats DCGAN on tenyi")].str.contains("n 2/2").all()
     for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_distances.png", "claims.md", "provenance.json",
               "samples_herald_dcgan_noaug_2ep.png", "samples_tenyi_dcsegan_diffaug.png", "learning_curves.png",
