@@ -75,15 +75,15 @@ def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
 def test_paper1_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("1_yugioh_dcsegan", tmp_path)
     t = pd.read_csv(out / "table.csv", dtype={"paper_is": str})
-    assert len(t) == 19 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
+    assert len(t) == 20 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
     assert list(t.query("augmentation == 'paper'").n_real) == [26, 26, 8, 8, 7, 7]              # the paper's set sizes
     assert t.query("augmentation == 'paper'").seeds.eq(2).all() and t.query("augmentation != 'paper'").seeds.eq(1).all()
     tenyi = t.query("augmentation == 'paper' and archetype == 'tenyi' and model == 'DCSEGAN'").paper_is.item()
     assert tenyi == "1.6155820847534375" and "1.6155820847534375" in (out / "table.md").read_text()   # full precision
-    # 3 archetypes × 2 models × (2 + 1 seeds) + the pre-test + the long runs (first archetype, 2 models × 3 augmentations)
+    # 3 archetypes × 2 models × (2 + 1 seeds) + 2 pre-tests + the long runs (first archetype, 2 models × 3 augmentations)
     per_seed = pd.read_csv(out / "table_seeds.csv")
     long = per_seed[per_seed.augmentation.str.endswith(", 8 steps")]
-    assert len(per_seed) == 25 and len(long) == 6 and (long.archetype == "fire_fist").all() and (long.steps == 8).all()
+    assert len(per_seed) == 26 and len(long) == 6 and (long.archetype == "fire_fist").all() and (long.steps == 8).all()
     assert (per_seed.epochs > 0).all() and (per_seed.steps > 0).all()
     c = pd.read_csv(out / "table_memorisation_controls.csv")                  # the copy check's positive control
     assert len(c) == 9 and (c[~c.control.str.contains("mirrored")].copy_rate >= 0.95).all()
@@ -97,12 +97,18 @@ def test_paper1_notebook_end_to_end_tiny(tmp_path):
     assert claims.claim.str.contains(r"\(flip \+ DiffAugment only\) DCSEGAN reaches lower KID on fire_fist at 8 steps").sum() == 1
     assert claims.claim.str.contains("with paper augmentation, 8 steps").sum() == 2     # budget rows of the long runs
     pre = claims[claims.claim.str.startswith("without augmentation DCGAN gives the originals back")]
-    pre_run = per_seed[per_seed.augmentation.str.startswith("none")].iloc[0]
-    assert len(pre) == 1 and not ((pre.verdict == "contradicted") & pre.evidence.str.contains("collapsed")).any()
-    if pre_run.modes_fake <= 1 < pre_run.modes_train and pre_run.copy_rate < 0.5:   # collapsed: no test of copying
-        assert (pre.verdict == "inconclusive").all() and pre.evidence.str.contains("collapsed").all()
+    pre_runs = per_seed[per_seed.augmentation.str.startswith("none")].set_index("augmentation")
+    # the second pre-test runs at its own batch (4, the set has 8): its label, claim and epochs say so
+    assert list(pre_runs.index) == ["none, 2 epochs (pre-test)", "none, 4 steps at batch 4 (pre-test)"]
+    assert list(pre_runs.steps) == [2, 4] and list(pre_runs.epochs) == [2, 2]
+    assert len(pre) == 2 and pre.claim.str.contains("after 4 steps at batch 4").sum() == 1
+    assert not ((pre.verdict == "contradicted") & pre.evidence.str.contains("collapsed")).any()
+    for (a, run), (_, row) in zip(pre_runs.iterrows(), pre.iterrows()):
+        if run.modes_fake <= 1 < run.modes_train and run.copy_rate < 0.5:    # collapsed: no test of copying
+            assert row.verdict == "inconclusive" and "collapsed" in row.evidence, a
     assert claims.evidence[claims.claim.str.startswith("DCSEGAN beats DCGAN on tenyi")].str.contains("n 2/2").all()
-    for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_distances.png", "claims.md", "provenance.json",
+    for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_pretest_4steps_b4.png", "memorisation_distances.png",
+              "claims.md", "provenance.json",
               "samples_herald_dcgan_noaug_2ep.png", "samples_tenyi_dcsegan_diffaug.png", "learning_curves.png",
               "samples_fire_fist_dcsegan_diffaug_8steps.png", "samples_fire_fist_dcgan_flipdiffaug_8steps.png",
               "losses_long.png"):
