@@ -419,10 +419,12 @@ def last_doubling_gain(curves, by, x: str = "kimg", y: str = "fid"):
 
 BUDGET_RULE = "FID fell by 0-10 % over the last doubling"
 
-def budget_claim(gain: float, also: bool = True, more: str = "") -> tuple:
+def budget_claim(gain: float, also: bool = True, more: str = "", seeds: int | None = None) -> tuple:
     """The budget check as a verdict-table entry (`report.verdict_table`): adequate when the FID *fell* by 0-10 % over
-    the last doubling (`BUDGET_RULE`; a rise is not settled) and `also` holds; `more` adds to the evidence."""
+    the last doubling (`BUDGET_RULE`; a rise is not settled) and `also` holds; `more` adds to the evidence; `seeds`, when
+    known, says how many seeds' curves the gain averages."""
     ok = bool(0 <= gain < 10 and also)
-    words = (f"FID {'fell' if gain >= 0 else 'rose'} {abs(gain):.1f} % over the last doubling (mean over seeds)"
+    over = "mean over seeds" if seeds is None else "one seed" if seeds == 1 else f"mean over {seeds} seeds"
+    words = (f"FID {'fell' if gain >= 0 else 'rose'} {abs(gain):.1f} % over the last doubling ({over})"
              if gain == gain else "one snapshot: no last doubling to judge")
     return ok, "check", words + more

@@ -211,7 +211,7 @@ def test_paper5_notebook_end_to_end_tiny(tmp_path):
     enc = pd.read_csv(out / "table_encoder.csv")
     assert list(enc.targets.str.split().str[0]) == ["generated", "real"] and enc.drop(columns="targets").notna().all().all()
     fbc = pd.read_csv(out / "learning_curves_fullbody.csv")           # tiny: WGAN-GP's one snapshot (the chapter-3 settings)
-    assert "WGAN-GP" in set(fbc.model) and fbc.fid.notna().all()
+    assert "WGAN-GP" in set(fbc.model) and fbc.fid.notna().all() and fbc.seed.notna().all()   # seeds: the budget check's count
     assert any(c.startswith("the budget is adequate for WGAN-GP on the full-body art") for c in claims.index)
     for f in ("style_mixing.png", "interpolation_coarse.gif", "average_image.png", "reconstructions.png", "table_fid_sanity.md",
               "claims.md", "provenance.json", "losses_fullbody.png", "ch3_losses.png",
