@@ -21,7 +21,7 @@ __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_
            'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
            'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
            'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
-           'snapshot_score', 'learning_curve', 'last_doubling_gain', 'budget_claim']
+           'snapshot_score', 'learning_curve', 'last_doubling_gain', 'curve_seeds', 'budget_claim']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -416,6 +416,14 @@ def last_doubling_gain(curves, by, x: str = "kimg", y: str = "fid"):
         m = c.groupby(x)[y].mean().sort_index()
         return 100 * (1 - m.iloc[-1] / m.iloc[-2]) if len(m) > 1 else float("nan")
     return pd.Series({k: gain(c) for k, c in curves.groupby(by, sort=False)}, dtype=float, name=f"{y} gain %")
+
+def curve_seeds(curves, by):
+    """How many seeds (distinct `seed` values) each group of `by` averages in `last_doubling_gain`, keyed alike: what
+    `budget_claim(seeds=)` names. Curves without a `seed` column count one seed per group."""
+    import pandas as pd
+    if not len(curves): return pd.Series(dtype=int, name="seeds")
+    return pd.Series({k: c["seed"].nunique() if "seed" in c else 1 for k, c in curves.groupby(by, sort=False)},
+                     dtype=int, name="seeds")
 
 BUDGET_RULE = "FID fell by 0-10 % over the last doubling"
 
