@@ -169,8 +169,9 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
     anime faces often still a plausible face, since hair and eye colours are arbitrary and pale skin is nearly grey),
     `flat` (one random colour), `collapsed` (the first image repeated, ±2 levels of noise: a collapsed generator's
     grid), `textured` (a failed GAN's blobs: the 4×4 or 8×8 colour layout with noise and coloured stripes on top) or
-    `warped` (melted: the parts moved by a smooth random displacement field, edges and textures kept — a GAN's
-    melted face)."""
+    `warped` / `melted` (melted faces: the parts moved by a smooth random displacement field, edges and textures kept —
+    a GAN's melted face; `warped` at 4×4 control points and displacement sd 0.5, `melted` at 3×3 or 6×6 control points
+    and sd 0.25-0.65 per image: the judge trains on `melted` and is validated on the scale it never saw, `warped`)."""
     b, c, h, w = x.shape
     if kind == "patches":
         out = torch.empty_like(x)
@@ -210,20 +211,24 @@ def scramble(x: torch.Tensor, kind: str, gen: torch.Generator) -> torch.Tensor:
         amp = 0.05 + 0.15 * torch.rand(b, 1, 1, 1, generator=gen)
         stripes = amp * torch.sin(2 * math.pi * f * (xx * torch.cos(theta) + yy * torch.sin(theta)) + phase)
         return to_uint8((y + n + stripes).clamp(-1, 1))
-    if kind == "warped":                        # melted: a smooth random displacement field moves the parts around
-        d = torch.randn(b, 2, 4, 4, generator=gen) * 0.5                        # 4×4 control points, ~¼ of the image
+    if kind in ("warped", "melted"):            # melted: a smooth random displacement field moves the parts around
+        if kind == "warped": d = torch.randn(b, 2, 4, 4, generator=gen) * 0.5   # 4×4 control points, ~¼ of the image
+        else:                                                                  # 3×3 or 6×6 control points, sd 0.25-0.65
+            g = [3, 6][int(torch.randint(0, 2, (1,), generator=gen))]
+            amp = 0.25 + 0.4 * torch.rand(b, 1, 1, 1, generator=gen)
+            d = torch.randn(b, 2, g, g, generator=gen) * amp
         d = F.interpolate(d, size=(h, w), mode="bicubic", align_corners=True).permute(0, 2, 3, 1)
         yy, xx = torch.meshgrid(torch.linspace(-1, 1, h), torch.linspace(-1, 1, w), indexing="ij")
         grid = torch.stack([xx, yy], -1)[None] + d
         y = F.grid_sample(to_float(x), grid, mode="bilinear", padding_mode="reflection", align_corners=True)
         return to_uint8(y.clamp(-1, 1))
-    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, permuted, flat, collapsed, textured or "
-                     "warped")
+    raise ValueError(f"unknown scramble {kind!r}: patches, noise, blur, colour, permuted, flat, collapsed, textured, "
+                     "warped or melted")
 
-SCRAMBLES = ("patches", "noise", "blur", "colour", "flat", "textured")     # the face judge's negatives in training
-# and its validation: every training negative (on held-out faces) and two families it never saw in training: `collapsed`
-# and `warped` (melted faces)
-FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "textured", "collapsed", "warped")
+SCRAMBLES = ("patches", "noise", "blur", "colour", "flat", "textured", "melted")   # the face judge's negatives in training
+# and its validation: every training negative (on held-out faces), a family it never saw in training (`collapsed`) and
+# melted faces at a warp scale it never saw (`warped`)
+FACE_CONTROLS = ("patches", "noise", "blur", "colour", "flat", "textured", "collapsed", "warped", "melted")
 FACE_INFO = ("permuted",)               # validated and reported, not required: channel-permuted anime faces are often faces
 MIN_ACCEPT_REAL, MAX_ACCEPT_CONTROL = 0.95, 0.05                             # a valid judge's validation
 
