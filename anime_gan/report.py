@@ -4,18 +4,19 @@
 
 # %% ../nbs/08_report.ipynb #91e3ba9e
 from __future__ import annotations
-import datetime, json, math, platform, time
+import datetime, json, platform, time
 from pathlib import Path
-import numpy as np, pandas as pd, torch, torchvision
-from scipy import stats
+import pandas as pd, torch, torchvision
 import matplotlib.pyplot as plt, seaborn as sns
 from .env import pick_device, device_name, git_sha, repo_root
 from .config import to_dict
 from .safety import atomic_write
+from .study import (judge, evidence as judge_evidence, judge_claims, plan, run_id, slug, make_record,
+                             training_record, thin, write_record, read_records)
 
 # %% auto #0
-__all__ = ['VERDICTS', 'provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid',
-           'show_images', 'verdict', 'verdict_table', 'seed_summary', 'Study', 'shared_run']
+__all__ = ['provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images',
+           'verdict', 'verdict_table', 'seed_summary', 'Study', 'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -88,34 +89,18 @@ def show_images(paths: dict, ncols: int = 3, size: float = 3.2):
     return fig
 
 # %% ../nbs/08_report.ipynb #1e94ae20
-VERDICTS = ("holds", "contradicted", "inconclusive")
-
-def verdict(a, b, lower_is_better: bool = True, z: float = 2.0) -> dict:
-    "Does A beat B? `a`, `b`: per-seed values; the verdict word and its evidence (means, difference, SE, n, Welch p)."
-    a, b = np.asarray(a, float), np.asarray(b, float)
-    var = lambda x: x.var(ddof=1) if len(x) > 1 else None
-    va, vb = var(a), var(b)
-    va, vb = (vb if va is None else va), (va if vb is None else vb)
-    se = math.sqrt(va / len(a) + vb / len(b)) if va is not None else float("nan")
-    d = (b.mean() - a.mean()) if lower_is_better else (a.mean() - b.mean())      # > 0: A better
-    word = "inconclusive" if math.isnan(se) else "holds" if d > z * se else "contradicted" if d < -z * se else "inconclusive"
-    p = float(stats.ttest_ind(a, b, equal_var=False).pvalue) if min(len(a), len(b)) > 1 and va + vb > 0 else float("nan")
-    return {"verdict": word, "mean_a": float(a.mean()), "mean_b": float(b.mean()), "diff": float(d), "se": se,
-            "n_a": len(a), "n_b": len(b), "welch_p": p}
+def verdict(a, b, lower_is_better: bool = True) -> dict:
+    "Does A beat B? `a`, `b`: one value per training run; the study's judge (`study.judge`: ≥ 3 seeds a side, Welch 5 %)."
+    return judge(a, b, lower_is_better)
 
 # %% ../nbs/08_report.ipynb #e0918d5d
-def _evidence(v: dict) -> str:
-    se = f"2·SE {2 * v['se']:.2f}" if v["se"] == v["se"] else "no standard error (one seed each)"
-    return (f"A {v['mean_a']:.2f} vs B {v['mean_b']:.2f} (n {v['n_a']}/{v['n_b']}): difference {v['diff']:+.2f} in the claimed "
-            f"direction, {se}" + (f", Welch p {v['welch_p']:.3f}" if v["welch_p"] == v["welch_p"] else ""))
-
 def verdict_table(claims: dict) -> pd.DataFrame:
     """One row per claim: `{claim: result}` with result a `verdict()` record (a paper claim), a bool (our check: holds /
     contradicted), or `(result, source, evidence)` to say more. Verdicts are exactly holds / contradicted / inconclusive."""
     rows = []
     for claim, r in claims.items():
         r, source, evidence = r if isinstance(r, tuple) else (r, None, "")
-        if isinstance(r, dict): word, source, evidence = r["verdict"], source or "paper", evidence or _evidence(r)
+        if isinstance(r, dict): word, source, evidence = r["verdict"], source or "paper", evidence or judge_evidence(r)
         elif r is None: word, evidence = "inconclusive", evidence or "not run here"
         else: word = "holds" if bool(r) else "contradicted"
         rows.append({"claim": claim, "source": source or "check", "verdict": word, "evidence": evidence})
@@ -155,6 +140,44 @@ class Study:
         self.share = (None if runs_dir else root / "runs") if share == "auto" else share and Path(share)
         self.device, self.dev = device, pick_device(device)
         self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
+        self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
+        self.recs, self.used = read_records(self.rec_dir), {}
+
+    def plan(self, models: dict, n_train: int, *more: dict) -> pd.DataFrame:
+        "This profile's runs of `models` (label → variant) as a table (`study.plan`), with each run's record if it has one."
+        p = plan(models, self.P, n_train, *more)
+        return p.assign(record=[any(k.startswith(f"{slug(m)}-s{s}-") for k in self.recs) for m, s in zip(p.model, p.seed)])
+
+    def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, redo_dirty: bool = False) -> dict:
+        """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
+        else trained (`train`), measured (`measure(result, cfg)` → curve, metrics, files) and written — except a `cpu` or
+        `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
+        retrain a run whose record says it was trained on such a tree."""
+        cfg = self.config(variant, len(data), *more, name=label, seed=seed)
+        name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
+        rec = self.recs.get(name)
+        if rec is not None and not (redo_dirty and not rec["training"]["clean"]):
+            self.used[name] = "reused"
+            return rec
+        r = self.train(cfg, data, f"{variant}-s{seed}")
+        info = {"name": Path(data.source).name if data.source else "embedded procedural", "content_hash": data.content_hash,
+                "key": data.key}
+        rec = make_record(paper=self.paper, profile=self.profile, label=label, seed=seed, cfg=cfg, data=info,
+                          training=training_record(r.sessions, r.steps, r.kimg, r.seconds), losses=thin(r.history),
+                          **measure(r, cfg))
+        if rec["training"]["clean"] or self.profile not in ("cpu", "paper"): write_record(rec, self.rec_dir)
+        else: print(f"{name}: trained on a tree with uncommitted changes ({rec['training']['commits']}): no record written")
+        self.recs[name], self.used[name] = rec, "trained"
+        return rec
+
+    def judge(self, claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None = None, notes: list | None = None,
+              untested: dict | None = None) -> pd.DataFrame:
+        """`claims` judged by the study's one rule (`study.judge_claims`), plus the `untested` ones (claim → (source, quote,
+        why): inconclusive), written as `claims.csv` / `claims.md`."""
+        t = judge_claims(claims, runs, curves)[["claim", "source", "verdict", "evidence", "quote"]]
+        more = [{"claim": k, "source": s, "verdict": "inconclusive", "evidence": why, "quote": q}
+                for k, (s, q, why) in (untested or {}).items()]
+        return self.table(pd.concat([t, pd.DataFrame(more, columns=t.columns)], ignore_index=True), "claims", notes)
 
     def config(self, variant: str, n_train: int, *more: dict, name: str | None = None, seed: int | None = None,
                key: str | None = None):
@@ -211,14 +234,14 @@ class Study:
     def learned(self, samples: dict, data, **judge_kw) -> dict:
         """On the embedded procedural data: `{model: % of its samples whose attribute the judge recognises}` (faces: hair
         colour, figures: garment colour; `analysis.procedural_judge`), written as `learned_<kind>_<res>.csv/md` with the judge's
-        validation and the rate on the training images themselves. `{}` on real data (no ground truth)."""
-        from anime_gan.analysis import procedural_judge
-        kind = {"": "faces", "procedural:faces": "faces", "procedural:figures": "figures"}.get(data.source)
-        if kind is None or not samples: return {}
-        attr = {"faces": "hair", "figures": "colour"}[kind]
-        judge = procedural_judge(kind, attr, data.resolution, **judge_kw)
-        rates = {k: 100 * judge.rate(v) for k, v in samples.items()}
-        rows = [{"model": k, f"{attr} recognised %": r, "N": len(samples[k])} for k, r in rates.items()]
+        validation and the rate on the training images themselves. `{}` on real data (no ground truth). A value of
+        `samples` may be a rate already measured, as (%, N) (from a run's record)."""
+        judge = self.learned_judge(data, **judge_kw)
+        if judge is None or not samples: return {}
+        kind, attr = self._kind(data), {"faces": "hair", "figures": "colour"}[self._kind(data)]
+        rates = {k: v[0] if isinstance(v, tuple) else 100 * judge.rate(v) for k, v in samples.items()}   # (%, N): a record's
+        rows = [{"model": k, f"{attr} recognised %": r, "N": v[1] if isinstance(v, tuple) else len(v)}
+                for (k, r), v in zip(rates.items(), samples.values())]
         rows.append({"model": "training images", f"{attr} recognised %": 100 * judge.rate(data.images[:256]),
                      "N": min(256, len(data))})
         v = ", ".join(f"{k} {x:.3f}" if isinstance(x, float) else f"{k} {x}" for k, x in judge.validation.items())
@@ -228,6 +251,16 @@ class Study:
         self.judges[f"{kind}/{attr}/{data.resolution}"] = {**judge.validation, "valid": judge.valid}
         return rates
 
+    @staticmethod
+    def _kind(data): return {"": "faces", "procedural:faces": "faces", "procedural:figures": "figures"}.get(data.source)
+
+    def learned_judge(self, data, **judge_kw):
+        "The procedural judge of `data`'s kind (faces: hair, figures: garment colour), or None on real data."
+        from anime_gan.analysis import procedural_judge
+        kind = self._kind(data)
+        return None if kind is None else procedural_judge(kind, {"faces": "hair", "figures": "colour"}[kind],
+                                                          data.resolution, **judge_kw)
+
     def finish(self, **fields) -> dict:
         "Write `provenance.json`: profile, device, code, weights, wall time, every run's training; then list the folder."
         inc = self._inc
@@ -236,6 +269,9 @@ class Study:
         prov = provenance(paper=self.paper, profile=self.profile, profile_settings=to_dict(self.P),
                           git_sha_at_start=self.sha, device=device_name(self.dev), fid_weights=weights,
                           wall_seconds=round(time.time() - self.t0, 1), **fields, runs=self.trained,
+                          **({"records": {k: {"used": u, "commits": self.recs[k]["training"]["commits"],
+                                              "clean": self.recs[k]["training"]["clean"]} for k, u in self.used.items()}}
+                             if self.used else {}),
                           **({"learned_judges": self.judges} if self.judges else {}))
         write_json(prov, self.out / "provenance.json")
         print(f"wrote {self.out}: " + ", ".join(sorted(p.name for p in self.out.iterdir() if not p.name.startswith("."))))

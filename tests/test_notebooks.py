@@ -63,6 +63,16 @@ def test_paper4_notebook_end_to_end_tiny(tmp_path):
     for f in ("table.md", "losses.png", "samples_dcgan.png", "notebook.ipynb", "learning_curves.png", "learned_faces_32.md"):
         assert (out / f).exists(), f
     assert t["hair recognised % (seed 0)"].between(0, 100).all() and prov["learned_judges"]["faces/hair/32"]["n_held_out"] == 16
+    assert len(list((out / "runs").glob("*-s*-*.json"))) == 10 and "floor/" in (out / "runs" / "reference.json").read_text()
+    b = pd.read_csv(out / "budget.csv")
+    assert list(b.model) == list(t.model) and b.adequate.dtype == bool and claims.quote.str.contains("Table").all()
+    # executed again beside its records, with no run folders: nothing trains, no Inception scores, the tables come back
+    tables = {f: (out / f).read_text() for f in ("table.csv", "table_seeds.csv", "learning_curves.csv", "claims.csv")}
+    from anime_gan.reproduce import run_notebook
+    run_notebook(ROOT / "nbs" / "papers" / "4_use_cmhsa.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "none")})
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["runs"] == {} and set(r["used"] for r in prov["records"].values()) == {"reused"} and len(prov["records"]) == 10
+    assert not (tmp_path / "none").exists() and all((out / f).read_text() == v for f, v in tables.items())
 
 
 def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
