@@ -9,7 +9,7 @@ from pathlib import Path
 from .env import repo_root
 
 # %% auto #0
-__all__ = ['paper_notebooks', 'run_notebook', 'reproduce', 'main']
+__all__ = ['paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'main']
 
 # %% ../nbs/09_reproduce.ipynb #ee1d1842
 def paper_notebooks(root=None, only=None) -> list[Path]:
@@ -27,9 +27,19 @@ def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict 
     params = {"profile": profile, "data": str(data or ""), "out_dir": str(out_dir), **(extra or {})}
     from anime_gan.safety import RunLock
     with RunLock(out_dir, f"reproduce {nb.stem} ({profile})"):     # two reproductions never write one results folder
-        pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),
-                            kernel_name=kernel, progress_bar=False, log_output=log_output)
+        try: pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),
+                                 kernel_name=kernel, progress_bar=False, log_output=log_output)
+        finally: scrub_paths(out_dir / "notebook.ipynb", nb.resolve().parents[2], data)
     return out_dir
+
+def scrub_paths(path: Path, root: Path, data: str = "") -> None:
+    """Name the checkout and the data folder in an executed notebook without this machine's paths: `<root>/x` → `x`,
+    `<data folder>/name.zip` → `name.zip` (committed results name data by file name and content hash)."""
+    if not Path(path).exists(): return
+    text = Path(path).read_text()
+    for d in sorted({str(Path(data).expanduser().resolve().parent)} if data else set()) + [str(Path(root).resolve())]:
+        text = text.replace(d + "/", "").replace(d, ".")
+    Path(path).write_text(text)
 
 def reproduce(profile: str = "quick", data: str = "", papers=None, out: str | None = None, extra: dict | None = None,
               log_output: bool = False) -> dict:
@@ -70,7 +80,7 @@ def main(argv=None):
     for kv in a.param:
         if "=" not in kv: p.error(f"--param {kv!r}: expected NAME=VALUE")
         k, v = kv.split("=", 1)
-        extra[k.strip()] = v
+        extra[k.strip()] = {"True": True, "False": False}.get(v, v)          # a flag such as -p redo_dirty=True
     status = reproduce(a.profile, a.data, a.papers, a.out, extra=extra, log_output=a.log_output)
     failed = {k: v for k, v in status.items() if v != "ok"}
     print(f"[reproduce] {len(status) - len(failed)} of {len(status)} notebooks ok" + (f"; failed: {failed}" if failed else ""))
