@@ -12,7 +12,8 @@ from .env import pick_device, device_name, git_sha, repo_root
 from .config import to_dict
 from .safety import atomic_write
 from .study import (judge, evidence as judge_evidence, judge_claims, plan, run_id, slug, make_record,
-                             training_record, thin, write_record, read_records)
+                             training_record, thin, write_record, read_records, reference,
+                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg)
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images',
@@ -169,6 +170,64 @@ class Study:
         else: print(f"{name}: trained on a tree with uncommitted changes ({rec['training']['commits']}): no record written")
         self.recs[name], self.used[name] = rec, "trained"
         return rec
+
+    def plan_report(self, models: dict, n_train: int, claims: list = (), *more: dict) -> pd.DataFrame:
+        """This profile's plan of `models` on `n_train` images, costed from the seconds per kimg its records measured,
+        written as `plan.md`, with what would leave one of `claims` unjudged (`study.check_plan`) printed."""
+        p = plan_cost(self.plan(models, n_train, *more), seconds_per_kimg(self.recs), default=float("nan"), by="model")
+        todo, problems = p[~p.record], check_plan(p, [c for c in claims if {c.a, c.b} <= set(models)])
+        self.table(p.drop(columns=["full_res_share"]), "plan", notes=[
+            "record: the run has a committed record (reused, not trained); est_hours: its kimg × the seconds per kimg its "
+            "model's records measured (NaN: none measured yet); a run without a record trains when the notebook runs",
+            *[f"plan check: {q}" for q in problems]])
+        print(f"{len(p)} runs, {len(p) - len(todo)} with records; to train: {len(todo)}, est. {todo.est_hours.sum():.1f} h "
+              f"({todo.est_hours.isna().sum()} without a measured rate)", "plan check:", *problems or ["nothing found"],
+              sep="\n- ")
+        return p
+
+    def fid_runs(self, models: dict, data, ref, ref2, *more: dict, n: int, n_curve: int = 0, redo_dirty: bool = False,
+                 also=None) -> dict:
+        """Every (model, seed) of this profile on `data` (label → variant), each a record (`run`): reused, or trained and
+        scored against the first images of `ref` — FID/KID at every snapshot at N = `n_curve` (the learning curve) and at
+        the end at N = `n` — with the first seed's grid `samples_<variant>.png` and, on the embedded data, the share of its
+        samples the procedural judge recognises. `also(result, cfg)` adds to a trained run's record (files, values). The
+        real-vs-real floor (the first images of `ref2` against those of `ref`) at each N is kept beside the records.
+        Returns `records`, the per-run table `runs`, the `curves` and the `floor` by N."""
+        from anime_gan.metrics import features, reference_features, compare_features, learning_curve, snapshot_score
+        from anime_gan.train import sample, snapshots
+        n_curve, kid = n_curve or n, self.config(next(iter(models.values())), 1, *more).eval.kid_subset
+        cache = {}
+        def feats(s):                                              # Inception only for what must be scored
+            if s.key not in cache: cache[s.key] = reference_features(s.images[:n], f"{s.key}-first{n}", self.dev)
+            return cache[s.key]
+        first = {label: self.P.budget_for(label, v).seeds[0] for label, v in models.items()}
+
+        def measure(r, cfg) -> dict:
+            curve = learning_curve(r.out_dir, cfg, feats(ref)[:n_curve], f"{ref.key}-first{n_curve}", n_curve, seed=self.seed,
+                                   device=self.dev, kid_subset=kid)
+            snaps = snapshots(r.out_dir)
+            if len(snaps) and snaps.step.iloc[-1] == r.steps:      # the end: its snapshot, or fresh samples without one
+                m = snapshot_score(snaps.file.iloc[-1], cfg, feats(ref), f"{ref.key}-first{n}", n, self.seed, self.dev, kid)
+            else: m = compare_features(features(sample(r.G, n, seed=self.seed), self.dev), feats(ref), kid)
+            rec = {"curve": curve.to_dict("records"), "metrics": {str(n): {"fid": m["fid"], "kid": m["kid"]}}, "files": [],
+                   "extra": {"fid_weights": self.inception().weights_sha256, "n_curve": n_curve}}
+            if cfg.train.seed == first[cfg.name]:
+                variant = models[cfg.name]
+                rec["files"].append(self.grid(sample(r.G, 64, seed=self.seed), f"samples_{variant}.png").name)
+                judge = self.learned_judge(data, **self.P.params.get("judge", {}))
+                if judge is not None:
+                    rec["extra"]["hair recognised %"] = (100 * judge.rate(sample(r.G, 256, seed=self.seed)), 256)
+            for k, v in (also(r, cfg) if also else {}).items():
+                if k == "files": rec["files"] += v
+                else: rec["extra"][k] = v
+            return rec
+
+        recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty)
+                for label, v in models.items() for s in self.P.budget_for(label, v).seeds}
+        self.inception()
+        floor = {k: reference(self.rec_dir, f"floor/{ref2.key}-vs-{ref.key}/N={k}/kid{kid}",
+                              lambda k=k: compare_features(feats(ref2)[:k], feats(ref)[:k], kid)) for k in sorted({n, n_curve})}
+        return {"records": recs, "runs": runs_table(recs.values(), n), "curves": curves_table(recs.values()), "floor": floor}
 
     def judge(self, claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None = None, notes: list | None = None,
               untested: dict | None = None) -> pd.DataFrame:

@@ -13,9 +13,9 @@ from .safety import atomic_write
 
 # %% auto #0
 __all__ = ['ALPHA', 'MIN_SEEDS', 'VERDICTS', 'JUDGE_RULE', 'GAIN_MAX', 'BUDGET_RULE', 'RECORD_VERSION', 'REFERENCE', 'welch',
-           'judge', 'evidence', 'Claim', 'claim_values', 'judge_claims', 'budget_table', 'run_id', 'training_record',
-           'thin', 'make_record', 'slug', 'write_record', 'read_records', 'runs_table', 'curves_table', 'reference',
-           'plan', 'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg']
+           'judge', 'evidence', 'Claim', 'at_point', 'claim_values', 'judge_claims', 'budget_table', 'run_id',
+           'training_record', 'thin', 'make_record', 'slug', 'write_record', 'read_records', 'runs_table',
+           'curves_table', 'reference', 'plan', 'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg']
 
 # %% ../nbs/19_study.ipynb #d72d6f91
 ALPHA, MIN_SEEDS = 0.05, 3          # the test's level and the training seeds each side needs to settle a claim
@@ -74,7 +74,7 @@ def evidence(v: dict) -> str:
 # %% ../nbs/19_study.ipynb #1a143ea1
 @dataclass
 class Claim:
-    "A beats B in `metric` at `where` (`end`, or `kimg=K`); `source` the paper (with its words in `quote`) or ours."
+    "A beats B in `metric` at `where` (`end`, `kimg=K` or `seconds=T`); `source` the paper (with its words in `quote`) or ours."
     a: str
     b: str
     metric: str = "fid"
@@ -88,8 +88,8 @@ class Claim:
         if self.source not in ("paper", "ours"):
             raise ValueError(f"Claim {self.name!r}: source is 'paper' or 'ours', not {self.source!r}")
         if self.source == "paper" and not self.quote: raise ValueError(f"Claim {self.name!r}: a paper's claim quotes the paper")
-        if self.where != "end" and not re.fullmatch(r"kimg=[0-9.]+", self.where):
-            raise ValueError(f"Claim {self.name!r}: where is 'end' or 'kimg=<K>', not {self.where!r}")
+        if self.where != "end" and not re.fullmatch(r"(kimg|seconds)=[0-9.]+", self.where):
+            raise ValueError(f"Claim {self.name!r}: where is 'end', 'kimg=<K>' or 'seconds=<T>', not {self.where!r}")
 
     @property
     def name(self) -> str:
@@ -97,15 +97,24 @@ class Claim:
         return self.text or f"{self.a} beats {self.b} ({'lower' if self.lower_is_better else 'higher'} {self.metric.upper()}{at})"
 
     @property
-    def kimg(self) -> float | None: return float(self.where[5:]) if self.where != "end" else None
+    def kimg(self) -> float | None: return float(self.where[5:]) if self.where.startswith("kimg=") else None
+    @property
+    def seconds(self) -> float | None: return float(self.where[8:]) if self.where.startswith("seconds=") else None
 
-# %% ../nbs/19_study.ipynb #90790aaf
+# %% ../nbs/19_study.ipynb #96594885
+def at_point(curves: pd.DataFrame, where: str) -> pd.DataFrame:
+    "Each run's curve row at `where`: its snapshot at `kimg=K`, or its last snapshot within `seconds=T` (none: no row)."
+    what, x = where.split("=")
+    if what == "kimg": return curves[np.isclose(curves["kimg"], float(x))]
+    t = curves[curves["seconds"] <= float(x)].sort_values("seconds")
+    return t.groupby(["model", "seed"], sort=False).tail(1)
+
 def claim_values(claim: Claim, side: str, runs: pd.DataFrame, curves: pd.DataFrame | None = None, by: str = "model"):
     "The per-run values of one side of `claim` (clean runs only) and how many dirty runs were left out."
-    if claim.kimg is None: t = runs[runs[by] == side]
+    if claim.where == "end": t = runs[runs[by] == side]
     else:
         if curves is None: raise ValueError(f"claim {claim.name!r} compares at {claim.where}: give the learning curves")
-        t = curves[(curves[by] == side) & np.isclose(curves["kimg"], claim.kimg)]
+        t = at_point(curves[curves[by] == side], claim.where)
     clean = t["clean"].astype(bool) if "clean" in t else pd.Series(True, index=t.index)
     return t.loc[clean, claim.metric].to_numpy(float), int((~clean).sum())
 
