@@ -9,7 +9,7 @@ from pathlib import Path
 from .env import repo_root
 
 # %% auto #0
-__all__ = ['paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'main']
+__all__ = ['paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'compact_images', 'main']
 
 # %% ../nbs/09_reproduce.ipynb #ee1d1842
 def paper_notebooks(root=None, only=None) -> list[Path]:
@@ -29,7 +29,9 @@ def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict 
     with RunLock(out_dir, f"reproduce {nb.stem} ({profile})"):     # two reproductions never write one results folder
         try: pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),
                                  kernel_name=kernel, progress_bar=False, log_output=log_output)
-        finally: scrub_paths(out_dir / "notebook.ipynb", nb.resolve().parents[2], data)
+        finally:
+            scrub_paths(out_dir / "notebook.ipynb", nb.resolve().parents[2], data)
+            compact_images(out_dir / "notebook.ipynb")
     return out_dir
 
 def scrub_paths(path: Path, root: Path, data: str = "") -> None:
@@ -60,6 +62,28 @@ def reproduce(profile: str = "quick", data: str = "", papers=None, out: str | No
             status[nb.stem] = f"{type(e).__name__}: {str(e).strip().splitlines()[-1] if str(e).strip() else ''}"
             print(f"[reproduce] {nb.stem}: FAILED after {time.time() - t:.0f}s: {status[nb.stem]}", flush=True)
     return status
+
+def compact_images(path: Path, colours: int = 256) -> int:
+    """Re-encode the PNG outputs of an executed notebook with a palette of `colours` where that is smaller (figures and
+    sample grids alike; what the notebook shows stays a PNG). Returns the bytes saved."""
+    import base64, io, json
+    from PIL import Image
+    if not Path(path).exists(): return 0
+    nb, saved = json.loads(Path(path).read_text()), 0
+    for cell in nb.get("cells", []):
+        for out in cell.get("outputs", []):
+            png = out.get("data", {}).get("image/png")
+            if not png: continue
+            raw = base64.b64decode(png if isinstance(png, str) else "".join(png))
+            with Image.open(io.BytesIO(raw)) as im:
+                if im.mode == "P": continue
+                buf = io.BytesIO()
+                im.convert("RGB").quantize(colours).save(buf, format="png", optimize=True)
+            if len(buf.getvalue()) < len(raw):
+                saved += len(raw) - len(buf.getvalue())
+                out["data"]["image/png"] = base64.b64encode(buf.getvalue()).decode() + "\n"
+    Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    return saved
 
 # %% ../nbs/09_reproduce.ipynb #b70249cf
 def main(argv=None):
