@@ -105,7 +105,7 @@ def overview_md(root: Path, stems: list[str]) -> str:
             paper, checks = int((c.source == "paper").sum()), int((c.source != "paper").sum())
             md += [f"**The paper's claims: {count('paper', 'holds')} of {paper} hold, {count('paper', 'contradicted')} "
                    f"contradicted, {count('paper', 'inconclusive')} inconclusive at this budget.** Our own checks: "
-                   f"{count('check', 'holds')} of {checks} hold.", "", _md_table(c), ""]
+                   f"{int(((c.source != 'paper') & (c.verdict == 'holds')).sum())} of {checks} hold.", "", _md_table(c), ""]
         if h["numbers"] is not None:
             md += [f"Paper's numbers beside ours (`{h['numbers'].attrs['file']}`):", "", _md_table(h["numbers"]), ""]
     return "\n".join(md)
