@@ -38,11 +38,12 @@ def bf16_native(device) -> bool:
 
 # %% ../nbs/00_env.ipynb #edd49c41
 def git_sha(repo=".") -> str:
-    "The current commit (`-dirty` when tracked code outside `papers_results/` differs), or `unknown` outside git."
+    """The current commit (`-dirty` when tracked files anywhere in the checkout differ, `papers_results/` aside), or `unknown`
+    outside git. The check covers the whole checkout from any folder in it (a paper notebook runs in `nbs/papers/`)."""
     run = lambda *a: subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
     try:
         sha = run("rev-parse", "HEAD")
-        dirty = run("status", "--porcelain", "--untracked-files=no", "--", ".", ":!papers_results")
+        dirty = run("status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)papers_results")
         return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError): return "unknown"
 

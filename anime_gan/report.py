@@ -131,7 +131,7 @@ def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = ()) -
 class Study:
     "One paper notebook's run: folders, device, profile, clock and code version; it records what it trained."
     def __init__(self, paper: str, profile: str, profiles: dict, *, seed: int = 0, device: str = "auto",
-                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto"):
+                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto", train_missing: bool = True):
         if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; choose from {list(profiles)}")
         self.t0, self.sha = time.time(), git_sha()                # the code that ran: recorded before anything changes
         self.paper, self.profile, self.P, self.seed = paper, profile, profiles[profile], seed
@@ -146,6 +146,7 @@ class Study:
         self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
         self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
         self.recs, self.used = read_records(self.rec_dir), {}
+        self.train_missing, self.missing = train_missing, []      # False: only runs with records (no training at all)
 
     def plan(self, models: dict, n_train: int, *more: dict) -> pd.DataFrame:
         "This profile's runs of `models` (label → variant) as a table (`study.plan`), with each run's record if it has one."
@@ -156,13 +157,17 @@ class Study:
         """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
         else trained (`train`), measured (`measure(result, cfg)` → curve, metrics, files) and written — except a `cpu` or
         `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
-        retrain a run whose record says it was trained on such a tree."""
+        retrain a run whose record says it was trained on such a tree. With `train_missing` off, a run without a record
+        is listed in `missing` and gives None."""
         cfg = self.config(variant, len(data), *more, name=label, seed=seed)
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
         if rec is not None and not (redo_dirty and not rec["training"]["clean"]):
             self.used[name] = "reused"
             return rec
+        if rec is None and not self.train_missing:
+            self.missing.append(name)
+            return None
         r = self.train(cfg, data, f"{variant}-s{seed}")
         info = {"name": Path(data.source).name if data.source else "embedded procedural", "content_hash": data.content_hash,
                 "key": data.key}
@@ -227,6 +232,7 @@ class Study:
 
         recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty)
                 for label, v in models.items() for s in self.P.budget_for(label, v).seeds}
+        recs = {k: r for k, r in recs.items() if r is not None}   # runs without records, when not trained: `missing`
         self.inception()
         floor = {k: reference(self.rec_dir, f"floor/{ref2.key}-vs-{ref.key}/N={k}/kid{kid}",
                               lambda k=k: compare_features(feats(ref2)[:k], feats(ref)[:k], kid)) for k in sorted({n, n_curve})}
@@ -334,6 +340,7 @@ class Study:
                           **({"records": {k: {"used": u, "commits": self.recs[k]["training"]["commits"],
                                               "clean": self.recs[k]["training"]["clean"]} for k, u in self.used.items()}}
                              if self.used else {}),
+                          **({"missing_records": self.missing} if self.missing else {}),
                           **({"learned_judges": self.judges} if self.judges else {}))
         write_json(prov, self.out / "provenance.json")
         print(f"wrote {self.out}: " + ", ".join(sorted(p.name for p in self.out.iterdir() if not p.name.startswith("."))))

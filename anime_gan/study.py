@@ -174,7 +174,7 @@ def training_record(sessions: list, steps: int, kimg: float, seconds: float) -> 
     "How a run was trained, from its sessions: commits, whether every one was clean, devices, steps, kimg, seconds."
     shas = [s.get("git_sha", "unknown") for s in sessions]
     clean = bool(shas) and all(s != "unknown" and not s.endswith("-dirty") for s in shas)
-    return {"commits": list(dict.fromkeys(shas)), "clean": clean,
+    return {"commits": list(dict.fromkeys(shas)), "clean": clean, "clean_check": "whole checkout",   # env.git_sha's scope
             "devices": list(dict.fromkeys(s.get("device", "") for s in sessions)), "steps": int(steps), "kimg": float(kimg),
             "seconds": round(float(seconds), 1), "sessions": len(sessions)}
 
