@@ -39,7 +39,8 @@ def scrub_paths(path: Path, root: Path, data: str = "") -> None:
     `<data folder>/name.zip` → `name.zip` (committed results name data by file name and content hash)."""
     if not Path(path).exists(): return
     text = Path(path).read_text()
-    for d in sorted({str(Path(data).expanduser().resolve().parent)} if data else set()) + [str(Path(root).resolve())]:
+    places = {str(Path(root).resolve())} | ({str(Path(data).expanduser().resolve().parent)} if data else set())
+    for d in sorted(places, key=len, reverse=True):                # the longer first: a checkout inside the data folder
         text = text.replace(d + "/", "").replace(d, ".")
     Path(path).write_text(text)
 
