@@ -12,7 +12,8 @@ from .data import iter_source, to_rgb
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['phash', 'hamming', 'near_duplicates', 'background_colour', 'crop_watermark', 'pad_square', 'clean_images']
+__all__ = ['phash', 'hamming', 'near_duplicates', 'background_colour', 'crop_watermark', 'pad_square', 'clean_images',
+           'fullbody_set']
 
 # %% ../nbs/13_datatools.ipynb #2a82eae0
 def _dct_matrix(n: int) -> torch.Tensor:
@@ -125,3 +126,20 @@ def clean_images(source, out, size: int = 512, max_distance: int = 6, crop: bool
     rep = pd.DataFrame(rows)
     atomic_write(out / "report.csv", rep.to_csv(index=False))
     return rep
+
+# %% ../nbs/13_datatools.ipynb #baa8a3c8
+def fullbody_set(source: str, folder, *, size: int, resolution: int, n_procedural: int = 0):
+    "(ImageSet, summary, report or None) of `source` cleaned into `folder` (`clean_images`), or of the procedural figures."
+    from anime_gan.data import prepare
+    from anime_gan.config import DataCfg
+    if not source:
+        s = prepare(DataCfg(source="procedural:figures", resolution=resolution, n_procedural=n_procedural))
+        dups = near_duplicates(s.images, s.names)
+        return s, {"files": len(s), "kept": len(s) - len(dups), "near-duplicates (grey phash ≤ 6)": len(dups),
+                   "note": "procedural figures differ mostly in colour, which a grey-level hash ignores; kept all"}, None
+    rep = clean_images(source, folder, size=size)
+    summary = {"source": Path(str(source)).name, "files": len(rep), "kept": int(rep.kept.sum()),
+               "near-duplicates dropped": int(rep.action.str.startswith("near-duplicate").sum()),
+               "unreadable": int(rep.action.str.startswith("unreadable").sum()),
+               "watermark crops": int(rep.action.str.contains("corner mark").sum()), "padded to": f"{size}²"}
+    return prepare(DataCfg(source=str(Path(folder) / "images"), resolution=resolution)), summary, rep

@@ -14,7 +14,8 @@ from .stylegan import StyleGenerator, style_bands, EqualConv2d
 
 # %% auto #0
 __all__ = ['w_of', 'broadcast', 'mix_bands', 'synth', 'style_mixing_grid', 'interpolation_frames', 'save_gif', 'WEncoder',
-           'fit_encoder', 'encode', 'project', 'reconstruction_error', 'band_swap_table']
+           'fit_encoder', 'encode', 'project', 'reconstruction_error', 'band_swap_table', 'encoder_report',
+           'w_space_report', 'band_test', 'band_evidence']
 
 # %% ../nbs/14_latent.ipynb #00eff84d
 def _dev(G): return next(G.parameters()).device
@@ -173,3 +174,73 @@ def band_swap_table(G: StyleGenerator, predict_fn, n_pairs: int = 200, seed: int
             row[f"{k} follows B"] = float((pm[k][differ] == pb[k][differ]).float().mean()) if differ.any() else float("nan")
         rows.append(row)
     return pd.DataFrame(rows)
+
+# %% ../nbs/14_latent.ipynb #eb2c9491
+def encoder_report(G: StyleGenerator, real: torch.Tensor, *, enc_steps: int = 300, proj_steps: int = 200, n: int = 8,
+                   seed: int = 0, width: int = 32) -> tuple[pd.DataFrame, torch.Tensor]:
+    """Pixel MSE of the encoder (`fit_encoder` on G's own samples), the projector from `w_avg` and the projector started at
+    the encoder's guess, on `n` generated targets (true w known) and `n` images of `real` (uint8); returns the table and
+    the grid's tiles (per kind: targets, encoder, projector, encoder + projector)."""
+    E, _ = fit_encoder(G, steps=enc_steps, batch_size=16, seed=seed, width=width)
+    z = torch.randn(n, G.z_dim, generator=torch.Generator().manual_seed(seed + 7)).to(_dev(G))
+    targets = {"generated": synth(G, broadcast(G, G.mapping(z).detach())),
+               "real": real[torch.randperm(len(real), generator=torch.Generator().manual_seed(seed + 8))[:n]]}
+    rows, tiles = [], []
+    for name, tgt in targets.items():
+        w_e = encode(E, tgt)
+        w_p, w_ep = project(G, tgt, steps=proj_steps)[0], project(G, tgt, steps=proj_steps, w_init=w_e)[0]
+        rows.append({"targets": f"{name} ({len(tgt)})", **{k: reconstruction_error(G, w, tgt) for k, w in (
+            ("encoder", w_e), ("projector from w_avg", w_p), ("encoder + projector", w_ep))}})
+        tiles += [tgt, *(synth(G, broadcast(G, w)) for w in (w_e, w_p, w_ep))]
+    return pd.DataFrame(rows), torch.cat(tiles)
+
+# %% ../nbs/14_latent.ipynb #a581626a
+def w_space_report(G: StyleGenerator, real: torch.Tensor, out, *, seed: int = 0, enc_steps: int = 300, proj_steps: int = 200,
+                   n_recon: int = 8, save_grid=None) -> dict:
+    """The thesis' W-space tools on `G`, written into `out`: `style_mixing.png`, `interpolation_coarse.gif` (one character's
+    middle + fine styles kept while the coarse ones move), `average_image.png` (ψ = 0) and `reconstructions.png`, with
+    `encoder_report`'s table. `save_grid(images, path, nrow)` writes a grid (default: torchvision's). Returns `files` and
+    `encoder` (rows), ready for a run's record."""
+    from torchvision.utils import save_image
+    from anime_gan.stylegan import average_image
+    save_grid = save_grid or (lambda x, path, nrow=8: save_image(to_float(x) * 0.5 + 0.5, path, nrow=nrow))
+    out = Path(out)
+    mix, ncol, _ = style_mixing_grid(G, n_src=5, n_dst=2, seed=seed)
+    save_gif(interpolation_frames(G, seed=seed, n_keys=4, steps=10), out / "interpolation_coarse.gif", scale=2)
+    enc, tiles = encoder_report(G, real, enc_steps=enc_steps, proj_steps=proj_steps, n=n_recon, seed=seed)
+    for name, x, nrow in (("style_mixing.png", mix, ncol), ("average_image.png", to_uint8(average_image(G)).cpu(), 8),
+                          ("reconstructions.png", tiles, n_recon)): save_grid(x, out / name, nrow)
+    return {"files": ["style_mixing.png", "interpolation_coarse.gif", "average_image.png", "reconstructions.png"],
+            "encoder": enc.to_dict("records")}
+
+# %% ../nbs/14_latent.ipynb #e7f102bb
+def band_test(G: StyleGenerator, figures, *, cls_steps: int = 600, n_pairs: int = 300, seed: int = 0,
+              device=None) -> tuple[pd.DataFrame, dict]:
+    """The style-band claim measured on a generator of the procedural `figures` (an `ImageSet` with attributes): an
+    attribute classifier fit on their train split (80/10/10, seed 0), its accuracy on the test split, then
+    `band_swap_table` of G read by it. Returns the table and the accuracy per attribute."""
+    from anime_gan.analysis import fit_attribute_classifier, attribute_accuracy, predict
+    from anime_gan.data import split
+    from anime_gan.procedural import FIGURE_ATTRIBUTES
+    if not set(FIGURE_ATTRIBUTES) <= set(figures.attrs or {}):
+        raise ValueError(f"band_test: {figures.source!r} has no figure attributes ({', '.join(FIGURE_ATTRIBUTES)}): "
+                         "use the procedural figures")
+    parts = split(figures, (0.8, 0.1, 0.1), 0)
+    lab = lambda s: {k: (FIGURE_ATTRIBUTES[k], s.attrs[k]) for k in FIGURE_ATTRIBUTES}
+    cls = fit_attribute_classifier(parts["train"].images, lab(parts["train"]), steps=cls_steps, seed=seed,
+                                   device=device or _dev(G))
+    acc = attribute_accuracy(cls, parts["test"].images, lab(parts["test"]))
+    return band_swap_table(G, lambda x: {k: v.argmax(1) for k, v in predict(cls, x).items()}, n_pairs, seed), acc
+
+# %% ../nbs/14_latent.ipynb #a6c16584
+def band_evidence(table: pd.DataFrame, attr: str, band: str, min_changed: float = 0.10) -> str:
+    """What a band-swap `table` says about "`attr` follows the `band` styles most": untestable when no band's swap changes
+    `attr` in ≥ `min_changed` of pairs, else which band it follows most, with every band's rate. One generator is one
+    training run: evidence, never a verdict under the study's rule."""
+    b = table.set_index("band")
+    if not b[f"{attr} changed"].max() >= min_changed:
+        return (f"not testable: no band swap changes {attr} in ≥ {min_changed:.0%} of pairs "
+                f"(at most {b[f'{attr} changed'].max():.1%})")
+    f = b[f"{attr} follows B"]
+    return (f"one training run (the rule needs ≥ 3 a side); {attr} follows B most in the {f.idxmax()} band (the claim: {band}); "
+            "follows B: " + ", ".join(f"{k} {v:.2f}" for k, v in f.items()))

@@ -13,7 +13,7 @@ from .config import to_dict
 from .safety import atomic_write
 from .study import (judge, evidence as judge_evidence, judge_claims, plan, run_id, slug, make_record,
                              training_record, thin, write_record, read_records, reference,
-                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg)
+                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table)
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images',
@@ -194,16 +194,18 @@ class Study:
         return p
 
     def fid_runs(self, models: dict, data, ref, ref2, *more: dict, n: int, n_curve: int = 0, redo_dirty: bool = False,
-                 also=None) -> dict:
+                 also=None, grid: str = "samples_{variant}.png") -> dict:
         """Every (model, seed) of this profile on `data` (label → variant), each a record (`run`): reused, or trained and
         scored against the first images of `ref` — FID/KID at every snapshot at N = `n_curve` (the learning curve) and at
-        the end at N = `n` — with the first seed's grid `samples_<variant>.png` and, on the embedded data, the share of its
-        samples the procedural judge recognises. `also(result, cfg)` adds to a trained run's record (files, values). The
+        the end at N = `n` — with the first seed's grid (`grid`, a name with `{variant}`) and, on the embedded data, the
+        share of its samples the procedural judge recognises (`hair recognised %` on faces, `colour recognised %` on figures,
+        tabled as `learned_<kind>_<res>.md`). `also(result, cfg)` adds to a trained run's record (files, values). The
         real-vs-real floor (the first images of `ref2` against those of `ref`) at each N is kept beside the records.
-        Returns `records`, the per-run table `runs`, the `curves` and the `floor` by N."""
+        Returns `records`, the per-run table `runs`, the `curves`, the `floor` by N and `n`."""
         from anime_gan.metrics import features, reference_features, compare_features, learning_curve, snapshot_score
         from anime_gan.train import sample, snapshots
-        n_curve, kid = n_curve or n, self.config(next(iter(models.values())), 1, *more).eval.kid_subset
+        label0, variant0 = next(iter(models.items()))                # the KID subset of the models' profile
+        n_curve, kid = n_curve or n, self.config(variant0, 1, *more, name=label0).eval.kid_subset
         cache = {}
         def feats(s):                                              # Inception only for what must be scored
             if s.key not in cache: cache[s.key] = reference_features(s.images[:n], f"{s.key}-first{n}", self.dev)
@@ -221,10 +223,11 @@ class Study:
                    "extra": {"fid_weights": self.inception().weights_sha256, "n_curve": n_curve}}
             if cfg.train.seed == first[cfg.name]:
                 variant = models[cfg.name]
-                rec["files"].append(self.grid(sample(r.G, 64, seed=self.seed), f"samples_{variant}.png").name)
+                rec["files"].append(self.grid(sample(r.G, 64, seed=self.seed), grid.format(variant=variant)).name)
                 judge = self.learned_judge(data, **self.P.params.get("judge", {}))
                 if judge is not None:
-                    rec["extra"]["hair recognised %"] = (100 * judge.rate(sample(r.G, 256, seed=self.seed)), 256)
+                    attr = {"faces": "hair", "figures": "colour"}[self._kind(data)]
+                    rec["extra"][f"{attr} recognised %"] = (100 * judge.rate(sample(r.G, 256, seed=self.seed)), 256)
             for k, v in (also(r, cfg) if also else {}).items():
                 if k == "files": rec["files"] += v
                 else: rec["extra"][k] = v
@@ -233,10 +236,41 @@ class Study:
         recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty)
                 for label, v in models.items() for s in self.P.budget_for(label, v).seeds}
         recs = {k: r for k, r in recs.items() if r is not None}   # runs without records, when not trained: `missing`
+        rates = {r["label"]: tuple(r[k]) for r in recs.values() for k in ("hair recognised %", "colour recognised %") if k in r}
+        if rates: self.learned(rates, data, **self.P.params.get("judge", {}))         # learned_<kind>_<res>.md
         self.inception()
         floor = {k: reference(self.rec_dir, f"floor/{ref2.key}-vs-{ref.key}/N={k}/kid{kid}",
                               lambda k=k: compare_features(feats(ref2)[:k], feats(ref)[:k], kid)) for k in sorted({n, n_curve})}
-        return {"records": recs, "runs": runs_table(recs.values(), n), "curves": curves_table(recs.values()), "floor": floor}
+        return {"records": recs, "runs": runs_table(recs.values(), n), "curves": curves_table(recs.values()), "floor": floor,
+                "n": n}
+
+    def fid_table(self, R: dict, beside: dict | None = None) -> pd.DataFrame:
+        """A `fid_runs` result `R` per model: FID/KID mean ± std over its training runs (`clean seeds`: how many on committed
+        code), kimg, minutes, N with the real-vs-real floor at N, the budget check (`study.budget_table` of its curves) and
+        the procedural judge's rate where the records carry it; `beside`: columns to add (name → {model: value})."""
+        runs, n = R["runs"], R["n"]
+        if not len(runs): return pd.DataFrame(columns=["model"])
+        t = seed_summary(runs, "model", ["fid", "kid", "train_min"], keep=["kimg", "steps"])
+        t["clean seeds"] = t.model.map(runs.groupby("model").clean.sum())
+        t["N"], t["floor FID (real vs real, same N)"] = n, R["floor"][n]["fid"]
+        if len(R["curves"]):
+            b = budget_table(R["curves"]).set_index("model")
+            t["last doubling gain %"], t["budget adequate"] = t.model.map(b["last doubling gain %"]), t.model.map(b.adequate)
+        for k in ("hair recognised %", "colour recognised %"):
+            got = {r["label"]: r[k][0] for r in R["records"].values() if k in r}
+            if got: t[f"{k} (first seed)"] = t.model.map(got)
+        for k, v in (beside or {}).items(): t[k] = t.model.map(v)
+        return t
+
+    def curve_figure(self, curves: pd.DataFrame, floors, name: str = "learning_curves.png", col: str | None = None):
+        """FID vs kimg of `curves` (mean ± sd over seeds per model, log-log), with the real-vs-real floor at the curves' N as
+        a dashed line (`floors`: one FID, or one per value of `col`, which splits the figure into panels); saved as `name`."""
+        g = sns.relplot(curves, x="kimg", y="fid", hue="model", col=col, kind="line", marker="o", errorbar="sd", height=3.4,
+                        aspect=1.5 if col is None else 1.1, facet_kws={"sharey": False})
+        g.set(xscale="log", yscale="log")
+        for ax, k in zip(g.axes.flat, g.col_names if col else [None]):
+            ax.axhline(floors[k] if col else floors, ls="--", c="grey", label="real vs real (same N)")
+        return self.figure(g.figure, name)
 
     def judge(self, claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None = None, notes: list | None = None,
               untested: dict | None = None) -> pd.DataFrame:

@@ -247,14 +247,16 @@ def reference(folder, key: str, compute):
     return ref[key]
 
 # %% ../nbs/19_study.ipynb #08deb9be
-def plan(models: dict, profile, n_train: int, *more: dict) -> pd.DataFrame:
-    "One row per (model, seed) of `models` (label → variant) under `profile` for a training set of `n_train` images."
+def plan(models: dict, profile, n_train, *more: dict) -> pd.DataFrame:
+    """One row per (model, seed) of `models` (label → variant) under `profile` for a training set of `n_train` images (one
+    number, or one per label when the models train on different sets)."""
     rows = []
     for label, variant in models.items():
+        n_train_ = n_train[label] if isinstance(n_train, dict) else n_train
         for s in profile.budget_for(label, variant).seeds:
-            cfg = profile.config(variant, n_train, *more, name=label, seed=s)
+            cfg = profile.config(variant, n_train_, *more, name=label, seed=s)
             t, sg = cfg.train, cfg.model.stylegan
-            kimg = t.steps * min(t.batch_size, n_train) * t.n_critic / 1000
+            kimg = t.steps * min(t.batch_size, n_train_) * t.n_critic / 1000
             full = (full_resolution_step(sg.grow_steps, cfg.data.resolution, sg.start_res)
                     if cfg.model.arch == "stylegan" and sg.progressive else 0)
             rows.append({"model": label, "variant": variant, "seed": s, "resolution": cfg.data.resolution,

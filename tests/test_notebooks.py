@@ -198,34 +198,50 @@ def test_paper3_notebook_end_to_end_tiny(tmp_path):
 
 def test_paper5_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("5_fullbody_stylegan", tmp_path)
-    ch3 = pd.read_csv(out / "table_ch3.csv")
-    assert list(ch3.model[:3]) == ["DCGAN", "WGAN", "WGAN-GP"] and ch3["fid mean"][:3].notna().all()
+    ch3 = pd.read_csv(out / "table_ch3.csv", dtype={"FID (thesis)": str})
+    assert list(ch3.model[:3]) == [f"{m} · anime faces" for m in ("DCGAN", "WGAN", "WGAN-GP")]
     assert list(ch3.seeds[:3]) == [2, 2, 2] and ch3["fid std"][:3].notna().all()                   # tiny: two seeds each
+    assert ch3["fid mean"][:3].notna().all() and (ch3["floor FID (real vs real, same N)"][:3] > 0).all()
     assert list(ch3["iterations / thesis"][:3]) == [2 / 4000, 1 / 20000, 1 / 20000]
+    assert "not run: no `celeba` source given" in set(ch3.note) and len(ch3) == 6                  # the CelebA rows too
+    assert list(ch3["FID (thesis)"]) == ["204.47", "219.20", "145.21", "150.40", "191.80", "120.52"]   # Tables 3.2, 3.1
+    assert list(ch3["iterations (thesis)"][:3]) == [4000, 20000, 20000]
     ch3_seeds = pd.read_csv(out / "table_ch3_seeds.csv")
     assert len(ch3_seeds) == 6 and set(ch3_seeds.seed) == {0, 1}
     curves = pd.read_csv(out / "learning_curves_ch3.csv")
     assert len(curves) >= 6 and curves.fid.notna().all()
     claims = pd.read_csv(out / "claims.csv").set_index("claim")
-    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
-    assert "(n 2/2)" in claims.loc["chapter 3 (Table 3.2, FID 145.21 vs 204.47): WGAN-GP beats DCGAN on anime faces", "evidence"]
-    ch3 = pd.read_csv(out / "table_ch3.csv", dtype={"FID (thesis)": str})
-    assert "not run: no `celeba` source given" in set(ch3.note) and len(ch3) == 6                  # the CelebA rows too
-    assert list(ch3["FID (thesis)"]) == ["204.47", "219.20", "145.21", "150.40", "191.80", "120.52"]   # Tables 3.2, 3.1
-    assert list(ch3["iterations (thesis)"][:3]) == [4000, 20000, 20000]
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").all()
+    c = claims.loc["chapter 3 (Table 3.2): WGAN-GP beats DCGAN on anime faces (lower FID)"]
+    assert c.verdict == "inconclusive" and "too few training seeds" in c.evidence and "145.21" in c.quote   # 2 seeds a side
+    assert claims.loc["chapter 3 (Table 3.1): WGAN-GP beats DCGAN on CelebA (lower FID)", "evidence"].endswith("not trained here")
+    assert "coarse style can control" in claims.loc["pose follows the coarse styles most (the thesis: coarse = pose)", "quote"]
     fb = pd.read_csv(out / "table_fullbody.csv", dtype={"FID (thesis)": str})
     assert list(fb.model) == ["StyleGAN (a) progressive", "StyleGAN2 (b) no growing", "StyleGAN2 (c) larger", "WGAN-GP"]
-    assert fb.fid.notna().all() and list(fb["FID (thesis)"]) == ["220.77", "7.28", "5.02", "187.31"]   # Table 4.2
+    assert fb["fid mean"].notna().all() and list(fb["FID (thesis)"]) == ["220.77", "7.28", "5.02", "187.31"]   # Table 4.2
+    assert (fb["floor FID (real vs real, same N)"] > 0).all() and fb["colour recognised % (first seed)"].between(0, 100).all()
     san = pd.read_csv(out / "table_fid_sanity.csv", dtype={"FID (thesis)": str})
-    assert list(san["FID (thesis)"]) == ["5.32", "217.40"]                                          # Table 3.3
+    assert list(san["FID (thesis)"]) == ["5.32"] and san.fid.notna().all()                         # Table 3.3, no CelebA
     bands = pd.read_csv(out / "table_style_bands.csv")
     # 32²: no fine band
     assert list(bands.band) == ["coarse", "middle"] and {"pose follows B", "colour changed"} <= set(bands.columns)
     enc = pd.read_csv(out / "table_encoder.csv")
     assert list(enc.targets.str.split().str[0]) == ["generated", "real"] and enc.drop(columns="targets").notna().all().all()
     fbc = pd.read_csv(out / "learning_curves_fullbody.csv")           # tiny: WGAN-GP's one snapshot (the chapter-3 settings)
-    assert "WGAN-GP" in set(fbc.model) and fbc.fid.notna().all() and fbc.seed.notna().all()   # seeds: the budget check's count
-    assert any(c.startswith("the budget is adequate for WGAN-GP on the full-body art") for c in claims.index)
+    assert "WGAN-GP" in set(fbc.model) and fbc.fid.notna().all() and fbc.seed.notna().all()
+    assert "WGAN-GP" in set(pd.read_csv(out / "budget.csv").model)
+    plan = pd.read_csv(out / "plan.csv")
+    assert len(plan) == 10 and "'StyleGAN2 (b) no growing' has 1 seed(s)" in (out / "plan.md").read_text()
     for f in ("style_mixing.png", "interpolation_coarse.gif", "average_image.png", "reconstructions.png", "table_fid_sanity.md",
-              "claims.md", "provenance.json", "losses_fullbody.png", "ch3_losses.png",
-              "learning_curves_fullbody.png"): assert (out / f).exists(), f
+              "claims.md", "provenance.json", "losses_fullbody.png", "ch3_losses.png", "learning_curves_fullbody.png",
+              "learning_curves_ch3.png", "samples_stylegan-b.png", "ch3_samples_dcgan_anime.png"): assert (out / f).exists(), f
+    assert len(list((out / "runs").glob("*-s*-*.json"))) == 10 and "fid-sanity/" in (out / "runs" / "reference.json").read_text()
+    # executed again beside its records, with no run folders: nothing trains, the tables and verdicts come back
+    tables = {f: (out / f).read_text() for f in ("table_ch3.csv", "table_fullbody.csv", "claims.csv", "table_style_bands.csv",
+                                                 "table_encoder.csv", "table_fid_sanity.csv", "learning_curves_ch3.csv")}
+    from anime_gan.reproduce import run_notebook
+    run_notebook(ROOT / "nbs" / "papers" / "5_fullbody_stylegan.ipynb", "tiny", "", tmp_path,
+                 extra={"runs_dir": str(tmp_path / "none")})
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["runs"] == {} and set(r["used"] for r in prov["records"].values()) == {"reused"} and len(prov["records"]) == 10
+    assert [f for f, v in tables.items() if (out / f).read_text() != v] == []
