@@ -219,13 +219,15 @@ def read_records(folder) -> dict:
 
 # %% ../nbs/19_study.ipynb #106b50bf
 def runs_table(records, n: int | str) -> pd.DataFrame:
-    "One row per record: label (as `model`), seed, the end-of-budget metrics at N = `n`, kimg, steps, minutes, commit, clean."
+    """One row per record: label (as `model`), seed, the end-of-budget metrics at N = `n` (FID, KID: NaN where not kept),
+    kimg, steps, minutes, commit, clean."""
     rows = []
     for r in records.values() if isinstance(records, dict) else records:
         m = r["metrics"].get(str(n))
         if m is None: raise ValueError(f"run record {r['name']}: no metrics at N = {n} (it has N = {list(r['metrics'])})")
         t = r["training"]
-        rows.append({"model": r["label"], "seed": r["seed"], **m, "kimg": t["kimg"], "steps": t["steps"],
+        rows.append({"model": r["label"], "seed": r["seed"], "fid": float("nan"), "kid": float("nan"), **m,   # a record
+                     "kimg": t["kimg"], "steps": t["steps"],                                                    # may lack KID
                      "train_min": round(t["seconds"] / 60, 1), "commit": t["commits"][-1][:12] if t["commits"] else "",
                      "clean": t["clean"]})
     return pd.DataFrame(rows)
