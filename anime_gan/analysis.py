@@ -123,7 +123,7 @@ def fit_classifier(images: torch.Tensor, labels: dict, steps: int = 400, batch_s
         path = cache_dir("classifiers") / f"{key}.pt" if key else None
         if path is not None and path.exists():
             net = SmallCNN(heads, width)
-            net.load_state_dict(load_checkpoint(path)["net"])
+            net.load_state_dict(load_checkpoint(path, map_location="cpu")["net"])
             return net.to(device).eval()
     torch.manual_seed(seed)
     gen = torch.Generator().manual_seed(seed)

@@ -158,7 +158,7 @@ def prepare(cfg: DataCfg | None = None, *, use_cache: bool = True, verbose: bool
         content_hash = _hash_items(items)
     path = cache_dir("data") / f"{dataset_key(content_hash, cfg.resolution, cfg.min_size)}.pt"
     if use_cache and path.exists():
-        d = torch.load(path, weights_only=True)
+        d = torch.load(path, map_location="cpu", weights_only=True)
         s = ImageSet(d["images"], d["names"], cfg.source, content_hash, cfg.resolution,
                      [tuple(x) for x in d["skipped"]], d.get("attrs") or None, other, cfg.min_size)
     elif items is None:

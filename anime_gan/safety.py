@@ -43,8 +43,9 @@ def save_checkpoint(obj, path) -> Path:
     header = MAGIC + hashlib.sha256(payload).hexdigest().encode() + b"\n"
     return atomic_write(path, lambda f: (f.write(header), f.write(payload)))
 
-def load_checkpoint(path, map_location=None):
-    "Load a checkpoint written by `save_checkpoint`, refusing a damaged file or one that would unpickle code."
+def load_checkpoint(path, map_location="cpu"):
+    """Load a checkpoint written by `save_checkpoint`, refusing a damaged file or one that would unpickle code. Its tensors
+    land on `map_location` (default the CPU, whatever device wrote them: a GPU run's checkpoint reads on a CPU box)."""
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"checkpoint {path} does not exist")
     raw = path.read_bytes()
@@ -166,5 +167,5 @@ def divergence_message(name: str, step: int, logs: dict, max_loss: float, ckpt) 
             f"{last}. Lower the learning rates, add a gradient penalty or spectral norm, or resume from that checkpoint.")
 
 def _ckpt_step(path):
-    try: return load_checkpoint(path)["step"]
+    try: return load_checkpoint(path, map_location="cpu")["step"]
     except Exception: return "?"

@@ -353,7 +353,7 @@ def snapshots(run_dir) -> pd.DataFrame:
     "The snapshots of a run folder: step, kimg, training seconds and file, in step order."
     rows = []
     for p in sorted((Path(run_dir) / "snapshots").glob("*.pt")):
-        st = load_checkpoint(p)
+        st = load_checkpoint(p, map_location="cpu")
         rows.append({"step": st["step"], "kimg": st["kimg"], "seconds": st["seconds"], "file": str(p)})
     return pd.DataFrame(rows, columns=["step", "kimg", "seconds", "file"])
 
