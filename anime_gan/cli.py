@@ -11,7 +11,7 @@ import torch, torchvision
 from .config import VARIANTS, make_config, load_config, override, from_dict, parse_overrides, to_steps
 from .data import prepare, split, to_uint8
 from .models import build_models, arch_of
-from .env import pick_device
+from .env import pick_device, device_name, precision
 from .safety import load_checkpoint, FolderLocked
 from .metrics import FIDWeightsMissing
 from .distributed import init_distributed, dist_info
@@ -64,8 +64,11 @@ def cmd_train(a) -> int:
         cfg.train.steps = to_steps(len(tr), cfg.train.batch_size, epochs=a.epochs or 0, kimg=a.kimg or 0,
                                    n_critic=cfg.train.n_critic)
     src = cfg.data.source or "embedded procedural faces"
-    if rank == 0: print(f"[train] {cfg.name}: {len(tr)} training images at {cfg.data.resolution}² from {src}"
-                        + (f"; {world} processes" if distributed else ""), flush=True)
+    if rank == 0:
+        dev = pick_device(cfg.train.device)
+        print(f"[train] {cfg.name}: {len(tr)} training images at {cfg.data.resolution}² from {src}"
+              + (f"; {world} processes" if distributed else "") + f"; {device_name(dev)}, {precision(dev, cfg.train.amp)}",
+              flush=True)
     try: res = train(cfg, tr, a.out, resume=not a.restart, progress=not a.quiet)
     except BaseException:
         if distributed: torch.distributed.destroy_process_group()

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 
 # %% auto #0
-__all__ = ['pick_device', 'device_name', 'bf16_native', 'git_sha', 'repo_root']
+__all__ = ['pick_device', 'device_name', 'bf16_native', 'precision', 'git_sha', 'repo_root']
 
 # %% ../nbs/00_env.ipynb #19f755d6
 def pick_device(name: str = "auto") -> torch.device:
@@ -29,12 +29,20 @@ def device_name(device) -> str:
 
 # %% ../nbs/00_env.ipynb #134a812f
 def bf16_native(device) -> bool:
-    "Whether `device` computes bfloat16 natively (CUDA with bf16; a CPU with AVX512-BF16 or AMX, as oneDNN reports it)."
+    """Whether `device` computes bfloat16 natively: a CUDA GPU of compute capability ≥ 8.0 (Ampere on; on a T4 or V100
+    `torch.cuda.is_bf16_supported()` is true by emulation, slower than float32), or a CPU with AVX512-BF16 or AMX, as
+    oneDNN reports it."""
     d = torch.device(device)
-    if d.type == "cuda": return torch.cuda.is_bf16_supported()
+    if d.type == "cuda": return torch.cuda.get_device_capability(d) >= (8, 0)
     if d.type != "cpu" or not torch.backends.mkldnn.is_available(): return False
     try: return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError): return False
+
+def precision(device, amp: bool = True) -> str:
+    """The arithmetic the training loop uses on `device`: `bf16` (autocast) where the device computes bfloat16 natively and
+    `amp` is on, else `fp32`. An older CUDA GPU (capability < 8.0) trains in fp32: fp16 with a gradient scaler is not in
+    the loop yet, and emulated bf16 would be slower than fp32."""
+    return "bf16" if amp and bf16_native(device) else "fp32"
 
 # %% ../nbs/00_env.ipynb #edd49c41
 def git_sha(repo=".") -> str:

@@ -8,7 +8,7 @@ import datetime, json, platform, time
 from pathlib import Path
 import pandas as pd, torch, torchvision
 import matplotlib.pyplot as plt, seaborn as sns
-from .env import pick_device, device_name, git_sha, repo_root
+from .env import pick_device, device_name, git_sha, repo_root, precision
 from .config import to_dict
 from .safety import atomic_write
 from .study import (judge, evidence as judge_evidence, judge_claims, plan, run_id, slug, make_record,
@@ -143,6 +143,7 @@ class Study:
         # where finished runs of other papers are looked up (`shared_run`): runs/ unless the runs folder was given
         self.share = (None if runs_dir else root / "runs") if share == "auto" else share and Path(share)
         self.device, self.dev = device, pick_device(device)
+        print(f"{paper} · profile {profile} · {device_name(self.dev)} · {precision(self.dev)}")   # what the runs use
         self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
         self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
         self.recs, self.used = read_records(self.rec_dir), {}

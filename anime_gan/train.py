@@ -13,7 +13,7 @@ from tqdm.auto import tqdm
 import torchvision
 from .config import RunConfig, to_dict, from_dict, save_config
 from .data import ImageSet, Augment, to_float, to_uint8, diff_augment
-from .env import pick_device, device_name, git_sha, bf16_native
+from .env import pick_device, device_name, git_sha, precision
 from .safety import (save_checkpoint, load_checkpoint, atomic_write, RunLock, TrainingDiverged,
                               divergence_message, oom_advice)
 from .distributed import dist_info, rank_device, shard, all_mean, sync_batchnorm, ddp
@@ -182,7 +182,7 @@ class Setup:
         self.growing = [n for n in (self.nets["G"], self.nets["D"], self.ema.G) if grows and n is not None]
         call = {k: ddp(v, dev, find_unused=grows) for k, v in self.nets.items()}
         g_input = (lambda real, z: self.arch.g_input(section, real, True)) if self.arch.g_input else None
-        amp = t.amp and bf16_native(dev)                             # bf16 where the hardware has it (00_env)
+        amp = precision(dev, t.amp) == "bf16"                          # bf16 where the hardware has it (00_env)
         content = None
         if cfg.loss.content:
             from anime_gan.srgan import content_loss                 # VGG or pixel content loss (SRGAN)
