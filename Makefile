@@ -9,7 +9,7 @@ DATA    ?=
 PAPERS  ?=
 PARAMS  ?=
 
-.PHONY: install reproduce test bench lint export readme docs browser clean-quick
+.PHONY: install reproduce test bench gpu-check lint export readme docs browser clean-quick
 
 $(STAMP): settings.ini setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ lint: $(DEV)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench.py
+
+# a GPU machine with torch but no network or pip, from a copy of the repository: the `gpu` tests and the GPU's s/kimg
+# (papers_results/bench/gpu-<name>.md); installs nothing, uses the venv's python where there is one
+gpu-check:
+	PYTHONPATH=. $(if $(wildcard $(BIN)/python),$(BIN)/python,python3) tests/gpu_check.py
 
 export: $(DEV)
 	$(BIN)/nbdev_export

@@ -12,8 +12,7 @@ from .config import VARIANTS, make_config, load_config, override, from_dict, par
 from .data import prepare, split, to_uint8
 from .models import build_models, arch_of
 from .env import pick_device, device_name, precision
-from .safety import load_checkpoint, FolderLocked
-from .metrics import FIDWeightsMissing
+from .safety import load_checkpoint, FolderLocked, FIDWeightsMissing   # no metrics import: training needs no pytorch-fid
 from .distributed import init_distributed, dist_info
 
 # %% auto #0

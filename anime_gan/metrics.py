@@ -12,13 +12,13 @@ import numpy as np, torch, torch.nn as nn
 from pytorch_fid import inception as pfi
 from pytorch_fid import fid_score as pfs
 from .data import cache_dir, atomic_save, prepare, DataCfg, iter_source, _hash_items
-from .safety import atomic_write
+from .safety import atomic_write, FIDWeightsMissing
 
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
-           'DISK_ROWS', 'BUDGET_RULE', 'FIDWeightsMissing', 'fid_inception_skeleton', 'sha256_file',
-           'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm',
-           'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
+           'DISK_ROWS', 'BUDGET_RULE', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
+           'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception',
+           'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
            'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
            'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
            'snapshot_score', 'learning_curve', 'last_doubling_gain', 'curve_seeds', 'budget_claim']
@@ -31,7 +31,6 @@ _BLOCKS = {"Conv2d_1a_3x3": "conv", "Conv2d_2a_3x3": "conv_1", "Conv2d_2b_3x3": 
            "Conv2d_4a_3x3": "conv_4", **{f"Mixed_{b}": "mixed" + (f"_{i}" if i else "") for i, b in
            enumerate(["5b", "5c", "5d", "6a", "6b", "6c", "6d", "6e", "7a", "7b", "7c"])}}
 
-class FIDWeightsMissing(RuntimeError): pass
 
 def fid_inception_skeleton() -> nn.Module:
     "pytorch-fid's FID Inception architecture with no weights loaded (its `fid_inception_v3` minus the download)."

@@ -9,14 +9,15 @@ from pathlib import Path, PurePosixPath
 import torch
 
 # %% auto #0
-__all__ = ['MAGIC', 'ZIP_MAX_BYTES', 'ZIP_MAX_RATIO', 'ZIP_MAX_MEMBERS', 'CheckpointError', 'atomic_write', 'save_checkpoint',
-           'load_checkpoint', 'UnsafeArchive', 'safe_member_name', 'check_zip', 'read_member', 'FolderLocked',
-           'RunLock', 'TrainingDiverged', 'oom_advice', 'divergence_message']
+__all__ = ['MAGIC', 'ZIP_MAX_BYTES', 'ZIP_MAX_RATIO', 'ZIP_MAX_MEMBERS', 'CheckpointError', 'FIDWeightsMissing', 'atomic_write',
+           'save_checkpoint', 'load_checkpoint', 'UnsafeArchive', 'safe_member_name', 'check_zip', 'read_member',
+           'FolderLocked', 'RunLock', 'TrainingDiverged', 'oom_advice', 'divergence_message']
 
 # %% ../nbs/15_safety.ipynb #7aae3bb4
 MAGIC = b"ANIME_GAN-CKPT-1 sha256="
 
 class CheckpointError(ValueError): pass
+class FIDWeightsMissing(RuntimeError): pass          # `metrics`: no FID Inception weights on this machine
 
 def atomic_write(path, content) -> Path:
     """Write `content` (bytes, text, or a function of a binary file) into a temporary file in the same folder,

