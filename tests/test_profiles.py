@@ -56,3 +56,13 @@ def test_stylegan_c_has_twice_b_channels_in_every_profile():
                 assert channels(gc) == [2 * k for k in channels(gb)], (nb.stem, name, channels(gb), channels(gc))
                 checked += 1
     assert checked >= 4                       # paper 5's four profiles at least
+
+
+@pytest.mark.parametrize("nb", PAPERS, ids=[p.stem for p in PAPERS])
+def test_paper_profile_trains_at_its_final_resolution(nb):
+    "Every model of the `paper` profile reaches its final resolution within its budget (`study.check_plan`)."
+    from anime_gan.study import plan, check_plan
+    ns = profiles_of(nb)
+    runs = {k: v for k, v in runs_of(ns).items() if VARIANTS[v].get("model.arch", "dcgan") != "srgan"}
+    problems = [p for p in check_plan(plan(runs, ns["PROFILES"]["paper"], 10_000)) if "final resolution" in p]
+    assert problems == [], (nb.stem, problems)
