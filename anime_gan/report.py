@@ -263,6 +263,15 @@ class Study:
         for k, v in (beside or {}).items(): t[k] = t.model.map(v)
         return t
 
+    def loss_figure(self, records, name: str = "losses.png", title: str = ""):
+        """The recorded D and G losses of each model's first run among `records` (a `fid_runs` result's, or a list) as `name`;
+        where a record has none (converted from results older than records) the figure is left as it was, and said so."""
+        hist = {}
+        for r in records.values() if isinstance(records, dict) else records: hist.setdefault(r["label"], r.get("losses"))
+        if hist and all(hist.values()):
+            return self.figure(plot_losses({k: pd.DataFrame(v) for k, v in hist.items()}, title=title), name)
+        print(f"no loss history in the records of {sorted(k for k, v in hist.items() if not v)}: {name} is left as it was")
+
     def curve_figure(self, curves: pd.DataFrame, floors, name: str = "learning_curves.png", col: str | None = None):
         """FID vs kimg of `curves` (mean ± sd over seeds per model, log-log), with the real-vs-real floor at the curves' N as
         a dashed line (`floors`: one FID, or one per value of `col`, which splits the figure into panels); saved as `name`."""
