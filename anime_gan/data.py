@@ -122,6 +122,10 @@ class ImageSet:
         return ImageSet(self.images[idx], [self.names[i] for i in idx.tolist()], self.source,
                         hashlib.sha256(f"{self.content_hash}|{idx.tolist()}".encode()).hexdigest(), self.resolution,
                         [], {k: v[idx] for k, v in self.attrs.items()} if self.attrs else None, 0, self.min_size)
+    def fixed_subset(self, n: int, seed: int = 1234) -> "ImageSet":
+        "A fixed random subset of `n` images (seeded, in the set's order), or the whole set when it has no more."
+        if len(self) <= n: return self
+        return self.subset(torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n].sort().values)
     def manifest(self) -> dict:
         "A JSON-ready record of what this set is and what was dropped (with reasons)."
         return {"source": self.source or "procedural", "n_images": len(self), "resolution": self.resolution,
