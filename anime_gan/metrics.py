@@ -17,8 +17,8 @@ from .safety import atomic_write, FIDWeightsMissing
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
            'DISK_ROWS', 'BUDGET_RULE', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
-           'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'Inception',
-           'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
+           'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'feature_tag',
+           'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
            'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
            'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
            'snapshot_score', 'learning_curve', 'last_doubling_gain', 'curve_seeds', 'budget_claim']
@@ -150,6 +150,9 @@ def fold_batchnorm(net: nn.Module) -> nn.Module:
     return net
 
 FEATURES_VERSION = "fold-cl"   # how features are computed (part of every cache key): BN folded, channels_last
+def feature_tag(inc) -> str:
+    "How `inc` computes features, for cache keys: FEATURES_VERSION, and off the CPU its device type (GPU convs round apart)."
+    return FEATURES_VERSION if inc.device.type == "cpu" else f"{FEATURES_VERSION}-{inc.device.type}"
 INCEPTION_BATCH = 16           # fastest batch on 2 CPU cores (`make bench`); larger batches lose the cache
 
 class Inception(nn.Module):
@@ -175,7 +178,9 @@ class Inception(nn.Module):
     @torch.inference_mode()
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.images_seen += len(x)
-        return self.fast(self._prep(x).to(self.device).contiguous(memory_format=torch.channels_last))[0].flatten(1)
+        cudnn = torch.backends.cudnn                         # on a GPU: full float32, no TF32 (Ampere on would use it)
+        with cudnn.flags(enabled=cudnn.enabled, benchmark=cudnn.benchmark, deterministic=cudnn.deterministic, allow_tf32=False):
+            return self.fast(self._prep(x).to(self.device).contiguous(memory_format=torch.channels_last))[0].flatten(1)
     @torch.inference_mode()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
         if not self.has_classifier: raise RuntimeError(is_unavailable_reason(self))
@@ -274,7 +279,7 @@ def frechet_distance(s1, s2, method: str = "eigh") -> float:
 def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size=INCEPTION_BATCH) -> np.ndarray:
     "Features of real `images`, cached under `key`, the weights' hash and how features are computed."
     inc = get_inception(device)
-    path = cache_dir("fid_stats") / f"{key}-n{len(images)}-{inc.weights_sha256[:12]}-{FEATURES_VERSION}.npy"
+    path = cache_dir("fid_stats") / f"{key}-n{len(images)}-{inc.weights_sha256[:12]}-{feature_tag(inc)}.npy"
     if path.exists(): return np.load(path)
     f = features(images, device, batch_size, disk=False)          # kept here, under its name, not twice
     atomic_write(path, lambda fh: np.save(fh, f))
@@ -373,7 +378,7 @@ def set_statistics(src, device="cpu", batch_size: int = INCEPTION_BATCH, resolut
         raise ValueError(f"{p} is not a folder: give --resolution R to decode and resize it first")
     if not resolution: image_files(p)                            # what pytorch-fid would read: none is an error
     inc = get_inception(device)
-    key = hashlib.sha256(f"{source_hash(p)}|{resolution}|{inc.weights_sha256}|{FEATURES_VERSION}".encode()).hexdigest()
+    key = hashlib.sha256(f"{source_hash(p)}|{resolution}|{inc.weights_sha256}|{feature_tag(inc)}".encode()).hexdigest()
     path = cache_dir("fid_stats") / f"set-{key[:24]}.npz"
     if not (cache and path.exists()):
         imgs = prepare(DataCfg(source=str(p), resolution=resolution), verbose=False).images if resolution else p
@@ -386,7 +391,7 @@ def snapshot_score(snapshot, cfg, ref_feats: np.ndarray, ref_key: str, n: int, s
     "FID/KID of `n` samples (sampling seed `seed`) of a snapshot file against `ref_feats`; cached beside the snapshot."
     import json
     from anime_gan.train import load_snapshot, sample
-    key = f"n{n}-s{seed}-{ref_key}-{get_inception(device).weights_sha256[:12]}-{FEATURES_VERSION}"
+    key = f"n{n}-s{seed}-{ref_key}-{get_inception(device).weights_sha256[:12]}-{feature_tag(get_inception(device))}"
     cache = Path(snapshot).with_suffix(".scores.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
     if key not in done:
