@@ -17,11 +17,11 @@ from .safety import atomic_write, FIDWeightsMissing
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
            'DISK_ROWS', 'BUDGET_RULE', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
-           'fid_helper_torchscript_path', 'convert_fid_helper', 'fid_weights', 'fold_batchnorm', 'feature_tag',
-           'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
-           'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
-           'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
-           'snapshot_score', 'learning_curve', 'last_doubling_gain', 'curve_seeds', 'budget_claim']
+           'fid_helper_torchscript_path', 'convert_fid_helper', 'download_official', 'fid_weights', 'fold_batchnorm',
+           'feature_tag', 'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches',
+           'features', 'stats', 'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score',
+           'inception_score', 'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats',
+           'set_statistics', 'snapshot_score', 'learning_curve', 'last_doubling_gain', 'curve_seeds', 'budget_claim']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -107,10 +107,31 @@ def convert_fid_helper(src, dst) -> Path:
     return atomic_save(out, dst)
 
 # %% ../nbs/07_metrics.ipynb #86df7500
+_DOWNLOAD_FAILED = []          # why pytorch-fid's weights could not be downloaded in this process (tried once)
+
+def download_official(dst) -> bool:
+    """pytorch-fid's own weights (with the 1008-class classifier, so Inception Score works) downloaded to `dst`, where the
+    network allows; tried once per process, never with `ANIME_GAN_OFFLINE=1`. False (and why, in `_DOWNLOAD_FAILED`) if not."""
+    import os, socket
+    if os.environ.get("ANIME_GAN_OFFLINE") or _DOWNLOAD_FAILED: return False
+    old = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(30)                                  # no network: fail in seconds, not minutes
+    try:
+        Path(dst).parent.mkdir(parents=True, exist_ok=True)
+        torch.hub.download_url_to_file(pfi.FID_WEIGHTS_URL, str(dst), progress=False)   # a temporary file, then renamed
+        return True
+    except Exception as e:
+        _DOWNLOAD_FAILED.append(f"{type(e).__name__}: {e}")
+        return False
+    finally: socket.setdefaulttimeout(old)
+
 def fid_weights(convert: bool = True) -> tuple[Path, str]:
-    "The FID Inception weights file and its origin: `pytorch-fid` (official, with classifier) or `fid-helper` (converted)."
+    """The FID Inception weights file and its origin: `pytorch-fid` (official, with classifier: from torch's hub cache, or
+    downloaded there when the network allows) or `fid-helper` (converted offline, no classifier). `convert=False`: only
+    what is on disk already."""
     official = Path(torch.hub.get_dir()) / "checkpoints" / PYTORCH_FID_FILE
     if official.exists(): return official, "pytorch-fid"
+    if convert and download_official(official): return official, "pytorch-fid"
     conv = cache_dir("fid") / CONVERTED_FILE
     if conv.exists(): return conv, "fid-helper"
     src = fid_helper_torchscript_path()

