@@ -196,14 +196,13 @@ def encoder_report(G: StyleGenerator, real: torch.Tensor, *, enc_steps: int = 30
 
 # %% ../nbs/14_latent.ipynb #a581626a
 def w_space_report(G: StyleGenerator, real: torch.Tensor, out, *, seed: int = 0, enc_steps: int = 300, proj_steps: int = 200,
-                   n_recon: int = 8, save_grid=None) -> dict:
+                   n_recon: int = 8) -> dict:
     """The thesis' W-space tools on `G`, written into `out`: `style_mixing.png`, `interpolation_coarse.gif` (one character's
     middle + fine styles kept while the coarse ones move), `average_image.png` (ψ = 0) and `reconstructions.png`, with
-    `encoder_report`'s table. `save_grid(images, path, nrow)` writes a grid (default: torchvision's). Returns `files` and
+    `encoder_report`'s table, each grid through `report.save_grid` (the results' one grid writer). Returns `files` and
     `encoder` (rows), ready for a run's record."""
-    from torchvision.utils import save_image
+    from anime_gan.report import save_grid
     from anime_gan.stylegan import average_image
-    save_grid = save_grid or (lambda x, path, nrow=8: save_image(to_float(x) * 0.5 + 0.5, path, nrow=nrow))
     out = Path(out)
     mix, ncol, _ = style_mixing_grid(G, n_src=5, n_dst=2, seed=seed)
     save_gif(interpolation_frames(G, seed=seed, n_keys=4, steps=10), out / "interpolation_coarse.gif", scale=2)

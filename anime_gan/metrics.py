@@ -412,7 +412,8 @@ def snapshot_score(snapshot, cfg, ref_feats: np.ndarray, ref_key: str, n: int, s
     "FID/KID of `n` samples (sampling seed `seed`) of a snapshot file against `ref_feats`; cached beside the snapshot."
     import json
     from anime_gan.train import load_snapshot, sample
-    key = f"n{n}-s{seed}-{ref_key}-{get_inception(device).weights_sha256[:12]}-{feature_tag(get_inception(device))}"
+    inc = get_inception(device)
+    key = f"n{n}-s{seed}-{ref_key}-{inc.weights_sha256[:12]}-{feature_tag(inc)}"
     cache = Path(snapshot).with_suffix(".scores.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
     if key not in done:
