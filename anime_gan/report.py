@@ -13,7 +13,7 @@ from .config import to_dict
 from .safety import atomic_write
 from .study import (judge, evidence as judge_evidence, judge_claims, plan, run_id, slug, make_record,
                              training_record, thin, write_record, read_records, reference,
-                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table)
+                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table, variant_key)
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images',
@@ -154,13 +154,14 @@ class Study:
         p = plan(models, self.P, n_train, *more)
         return p.assign(record=[any(k.startswith(f"{slug(m)}-s{s}-") for k in self.recs) for m, s in zip(p.model, p.seed)])
 
-    def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, redo_dirty: bool = False) -> dict:
+    def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, redo_dirty: bool = False,
+            key: str | None = None) -> dict:
         """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
         else trained (`train`), measured (`measure(result, cfg)` → curve, metrics, files) and written — except a `cpu` or
         `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
         retrain a run whose record says it was trained on such a tree. With `train_missing` off, a run without a record
-        is listed in `missing` and gives None."""
-        cfg = self.config(variant, len(data), *more, name=label, seed=seed)
+        is listed in `missing` and gives None. `key`: the profile's entry for this run, when not under `label`."""
+        cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key)
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
         if rec is not None and not (redo_dirty and not rec["training"]["clean"]):
@@ -184,7 +185,7 @@ class Study:
         """This profile's plan of `models` on `n_train` images, costed from the seconds per kimg its records measured,
         written as `plan.md`, with what would leave one of `claims` unjudged (`study.check_plan`) printed."""
         p = plan_cost(self.plan(models, n_train, *more), seconds_per_kimg(self.recs), default=float("nan"), by="model")
-        todo, problems = p[~p.record], check_plan(p, [c for c in claims if {c.a, c.b} <= set(models)])
+        todo, problems = p[~p.record], check_plan(p, [c for c in claims if {c.a, c.b} <= set(p.model)])
         self.table(p.drop(columns=["full_res_share"]), "plan", notes=[
             "record: the run has a committed record (reused, not trained); est_hours: its kimg × the seconds per kimg its "
             "model's records measured (NaN: none measured yet); a run without a record trains when the notebook runs",
@@ -195,23 +196,25 @@ class Study:
         return p
 
     def fid_runs(self, models: dict, data, ref, ref2, *more: dict, n: int, n_curve: int = 0, redo_dirty: bool = False,
-                 also=None, grid: str = "samples_{variant}.png") -> dict:
-        """Every (model, seed) of this profile on `data` (label → variant), each a record (`run`): reused, or trained and
-        scored against the first images of `ref` — FID/KID at every snapshot at N = `n_curve` (the learning curve) and at
-        the end at N = `n` — with the first seed's grid (`grid`, a name with `{variant}`) and, on the embedded data, the
-        share of its samples the procedural judge recognises (`hair recognised %` on faces, `colour recognised %` on figures,
-        tabled as `learned_<kind>_<res>.md`). `also(result, cfg)` adds to a trained run's record (files, values). The
-        real-vs-real floor (the first images of `ref2` against those of `ref`) at each N is kept beside the records.
-        Returns `records`, the per-run table `runs`, the `curves`, the `floor` by N and `n`."""
+                 also=None, grid: str = "samples_{variant}.png", columns=()) -> dict:
+        """Every (model, seed) of this profile on `data` (label → variant, or → (variant, profile key): `study.variant_key`),
+        each a record (`run`): reused, or trained and scored against the first images of `ref` — FID/KID at every snapshot
+        at N = `n_curve` (the learning curve) and at the end at N = `n` — with the first seed's grid (`grid`, a name with
+        `{variant}` or `{label}`) and, on the embedded data, the share of its samples the procedural judge recognises
+        (`hair recognised %` on faces, `colour recognised %` on figures, tabled as `learned_<kind>_<res>.md`).
+        `also(result, cfg)` adds to a trained run's record (files, values). The real-vs-real floor (the first images of
+        `ref2` against those of `ref`) at each N is kept beside the records. Returns `records`, the per-run table `runs`
+        (with the records' own `columns`), the `curves`, the `floor` by N and `n`."""
         from anime_gan.metrics import features, reference_features, compare_features, learning_curve, snapshot_score
         from anime_gan.train import sample, snapshots
-        label0, variant0 = next(iter(models.items()))                # the KID subset of the models' profile
-        n_curve, kid = n_curve or n, self.config(variant0, 1, *more, name=label0).eval.kid_subset
+        models = {label: variant_key(label, v) for label, v in models.items()}      # label → (variant, profile key)
+        label0, (variant0, key0) = next(iter(models.items()))          # the KID subset of the models' profile
+        n_curve, kid = n_curve or n, self.config(variant0, 1, *more, name=label0, key=key0).eval.kid_subset
         cache = {}
         def feats(s):                                              # Inception only for what must be scored
             if s.key not in cache: cache[s.key] = reference_features(s.images[:n], f"{s.key}-first{n}", self.dev)
             return cache[s.key]
-        first = {label: self.P.budget_for(label, v).seeds[0] for label, v in models.items()}
+        first = {label: self.P.budget_for(k, v).seeds[0] for label, (v, k) in models.items()}
 
         def measure(r, cfg) -> dict:
             curve = learning_curve(r.out_dir, cfg, feats(ref)[:n_curve], f"{ref.key}-first{n_curve}", n_curve, seed=self.seed,
@@ -223,8 +226,8 @@ class Study:
             rec = {"curve": curve.to_dict("records"), "metrics": {str(n): {"fid": m["fid"], "kid": m["kid"]}}, "files": [],
                    "extra": {"fid_weights": self.inception().weights_sha256, "n_curve": n_curve}}
             if cfg.train.seed == first[cfg.name]:
-                variant = models[cfg.name]
-                rec["files"].append(self.grid(sample(r.G, 64, seed=self.seed), grid.format(variant=variant)).name)
+                name = grid.format(variant=models[cfg.name][0], label=slug(cfg.name))
+                rec["files"].append(self.grid(sample(r.G, 64, seed=self.seed), name).name)
                 judge = self.learned_judge(data, **self.P.params.get("judge", {}))
                 if judge is not None:
                     attr = {"faces": "hair", "figures": "colour"}[self._kind(data)]
@@ -234,15 +237,16 @@ class Study:
                 else: rec["extra"][k] = v
             return rec
 
-        recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty)
-                for label, v in models.items() for s in self.P.budget_for(label, v).seeds}
+        recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty, key=k)
+                for label, (v, k) in models.items() for s in self.P.budget_for(k, v).seeds}
         recs = {k: r for k, r in recs.items() if r is not None}   # runs without records, when not trained: `missing`
         rates = {r["label"]: tuple(r[k]) for r in recs.values() for k in ("hair recognised %", "colour recognised %") if k in r}
         if rates: self.learned(rates, data, **self.P.params.get("judge", {}))         # learned_<kind>_<res>.md
         self.inception()
         floor = {k: reference(self.rec_dir, f"floor/{ref2.key}-vs-{ref.key}/N={k}/kid{kid}",
                               lambda k=k: compare_features(feats(ref2)[:k], feats(ref)[:k], kid)) for k in sorted({n, n_curve})}
-        return {"records": recs, "runs": runs_table(recs.values(), n), "curves": curves_table(recs.values()), "floor": floor,
+        return {"records": recs, "runs": runs_table(recs.values(), n, columns), "curves": curves_table(recs.values()),
+                "floor": floor,
                 "n": n}
 
     def fid_table(self, R: dict, beside: dict | None = None) -> pd.DataFrame:

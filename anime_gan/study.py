@@ -14,7 +14,8 @@ from .safety import atomic_write
 __all__ = ['ALPHA', 'MIN_SEEDS', 'VERDICTS', 'JUDGE_RULE', 'GAIN_MAX', 'BUDGET_RULE', 'RECORD_VERSION', 'REFERENCE', 'welch',
            'judge', 'evidence', 'Claim', 'at_point', 'claim_values', 'judge_claims', 'budget_table', 'run_id',
            'training_record', 'thin', 'make_record', 'slug', 'write_record', 'read_records', 'runs_table',
-           'curves_table', 'reference', 'plan', 'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg']
+           'curves_table', 'reference', 'variant_key', 'plan', 'full_resolution_step', 'check_plan', 'plan_cost',
+           'seconds_per_kimg']
 
 # %% ../nbs/19_study.ipynb #d72d6f91
 ALPHA, MIN_SEEDS = 0.05, 3          # the test's level and the training seeds each side needs to settle a claim
@@ -218,9 +219,9 @@ def read_records(folder) -> dict:
     return out
 
 # %% ../nbs/19_study.ipynb #106b50bf
-def runs_table(records, n: int | str) -> pd.DataFrame:
+def runs_table(records, n: int | str, columns=()) -> pd.DataFrame:
     """One row per record: label (as `model`), seed, the end-of-budget metrics at N = `n` (FID, KID: NaN where not kept),
-    kimg, steps, minutes, commit, clean."""
+    kimg, steps, minutes, commit, clean, and the record's own values named in `columns` (NaN where it has none)."""
     rows = []
     for r in records.values() if isinstance(records, dict) else records:
         m = r["metrics"].get(str(n))
@@ -229,7 +230,7 @@ def runs_table(records, n: int | str) -> pd.DataFrame:
         rows.append({"model": r["label"], "seed": r["seed"], "fid": float("nan"), "kid": float("nan"), **m,   # a record
                      "kimg": t["kimg"], "steps": t["steps"],                                                    # may lack KID
                      "train_min": round(t["seconds"] / 60, 1), "commit": t["commits"][-1][:12] if t["commits"] else "",
-                     "clean": t["clean"]})
+                     "clean": t["clean"], **{c: r.get(c, float("nan")) for c in columns}})
     return pd.DataFrame(rows)
 
 def curves_table(records) -> pd.DataFrame:
@@ -249,14 +250,19 @@ def reference(folder, key: str, compute):
     return ref[key]
 
 # %% ../nbs/19_study.ipynb #08deb9be
+def variant_key(label: str, entry) -> tuple:
+    "A model entry of a study: a variant, or (variant, key) when the profile's entry for `label` is under another `key`."
+    return (entry, label) if isinstance(entry, str) else (entry[0], entry[1])
+
 def plan(models: dict, profile, n_train, *more: dict) -> pd.DataFrame:
-    """One row per (model, seed) of `models` (label → variant) under `profile` for a training set of `n_train` images (one
-    number, or one per label when the models train on different sets)."""
+    """One row per (model, seed) of `models` (label → variant, or → (variant, profile key): `variant_key`) under `profile`
+    for a training set of `n_train` images (one number, or one per label when the models train on different sets)."""
     rows = []
-    for label, variant in models.items():
+    for label, entry in models.items():
+        variant, key = variant_key(label, entry)
         n_train_ = n_train[label] if isinstance(n_train, dict) else n_train
-        for s in profile.budget_for(label, variant).seeds:
-            cfg = profile.config(variant, n_train_, *more, name=label, seed=s)
+        for s in profile.budget_for(key, variant).seeds:
+            cfg = profile.config(variant, n_train_, *more, name=label, seed=s, key=key)
             t, sg = cfg.train, cfg.model.stylegan
             kimg = t.steps * min(t.batch_size, n_train_) * t.n_critic / 1000
             full = (full_resolution_step(sg.grow_steps, cfg.data.resolution, sg.start_res)

@@ -84,45 +84,55 @@ def test_reproduce_continues_after_a_failure_and_exits_nonzero(tmp_path):
 
 def test_paper1_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("1_yugioh_dcsegan", tmp_path)
-    t = pd.read_csv(out / "table.csv", dtype={"paper_is": str})
-    assert len(t) == 20 and set(t.archetype) == {"fire_fist", "herald", "tenyi"} and set(t.model) == {"DCGAN", "DCSEGAN"}
-    assert list(t.query("augmentation == 'paper'").n_real) == [26, 26, 8, 8, 7, 7]              # the paper's set sizes
-    assert t.query("augmentation == 'paper'").seeds.eq(2).all() and t.query("augmentation != 'paper'").seeds.eq(1).all()
-    tenyi = t.query("augmentation == 'paper' and archetype == 'tenyi' and model == 'DCSEGAN'").paper_is.item()
-    assert tenyi == "1.6155820847534375" and "1.6155820847534375" in (out / "table.md").read_text()   # full precision
-    # 3 archetypes × 2 models × (2 + 1 seeds) + 2 pre-tests + the long runs (first archetype, 2 models × 3 augmentations)
+    t = pd.read_csv(out / "table.csv", dtype={"IS (paper)": str})
+    assert len(t) == 20 and set(t.archetype) == {"fire_fist", "herald", "tenyi"}       # 3 × 4 arms + 6 long + 2 pre-tests
+    paper = t[t.arm.str.endswith(" · paper")]
+    assert list(paper.images) == [26, 26, 8, 8, 7, 7] and paper.seeds.eq(2).all()
+    assert t[~t.index.isin(paper.index)].seeds.eq(1).all()
+    assert paper.set_index("model").loc["DCSEGAN · paper · tenyi", "IS (paper)"] == "1.6155820847534375"   # as printed
+    md = (out / "table.md").read_text()
+    assert "1.6155820847534375" in md and "Inception Score unavailable" in md
+    assert t["fid mean"].notna().all() and t["copy_rate mean"].between(0, 1).all() and (t["modes_train mean"] >= 1).all()
+    assert (t["floor FID (copies, same N)"] > 0).all() and t["augmented copies FID"].notna().all()   # floors beside every FID
     per_seed = pd.read_csv(out / "table_seeds.csv")
-    long = per_seed[per_seed.augmentation.str.endswith(", 8 steps")]
+    long = per_seed[per_seed.arm.str.endswith(" · long")]
     assert len(per_seed) == 26 and len(long) == 6 and (long.archetype == "fire_fist").all() and (long.steps == 8).all()
-    assert (per_seed.epochs > 0).all() and (per_seed.steps > 0).all()
+    pre = per_seed[per_seed.arm.str.contains("pre-test")].set_index("arm")
+    # the second pre-test runs at its own batch (4, the set has 8): 4 steps of 4 images are 2 epochs, like the first's
+    assert list(pre.index) == ["DCGAN · none (pre-test)", "DCGAN · none, long (pre-test)"] and (pre.archetype == "herald").all()
+    assert list(pre.steps) == [2, 4] and list(pre.epochs) == [2, 2]
     c = pd.read_csv(out / "table_memorisation_controls.csv")                  # the copy check's positive control
     assert len(c) == 9 and (c[~c.control.str.contains("mirrored")].copy_rate >= 0.95).all()
-    assert t["fid mean"].notna().all() and t["copy_rate mean"].between(0, 1).all() and (t.modes_train >= 1).all()
-    assert "Inception Score unavailable" in (out / "table.md").read_text() or t.ours_is.notna().all()
-    curves = pd.read_csv(out / "learning_curves.csv")                 # every snapshot of the augmented runs
+    curves = pd.read_csv(out / "learning_curves.csv")
     assert len(curves) >= 18 and curves.kid.notna().all()
-    claims = pd.read_csv(out / "claims.csv")
-    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
-    assert claims.claim.str.startswith("8 steps improve KID of").sum() == 4                # not flip+DiffAugment: no base run
-    assert claims.claim.str.contains(r"\(flip \+ DiffAugment only\) DCSEGAN reaches lower KID on fire_fist at 8 steps").sum() == 1
-    assert claims.claim.str.contains("with paper augmentation, 8 steps").sum() == 2     # budget rows of the long runs
-    pre = claims[claims.claim.str.startswith("without augmentation DCGAN gives the originals back")]
-    pre_runs = per_seed[per_seed.augmentation.str.startswith("none")].set_index("augmentation")
-    # the second pre-test runs at its own batch (4, the set has 8): its label, claim and epochs say so
-    assert list(pre_runs.index) == ["none, 2 epochs (pre-test)", "none, 4 steps at batch 4 (pre-test)"]
-    assert list(pre_runs.steps) == [2, 4] and list(pre_runs.epochs) == [2, 2]
-    assert len(pre) == 2 and pre.claim.str.contains("after 4 steps at batch 4").sum() == 1
-    assert not ((pre.verdict == "contradicted") & pre.evidence.str.contains("collapsed")).any()
-    for (a, run), (_, row) in zip(pre_runs.iterrows(), pre.iterrows()):
-        if run.modes_fake <= 1 < run.modes_train and run.copy_rate < 0.5:    # collapsed: no test of copying
-            assert row.verdict == "inconclusive" and "collapsed" in row.evidence, a
-    assert claims.evidence[claims.claim.str.startswith("DCSEGAN beats DCGAN on tenyi")].str.contains("n 2/2").all()
-    for f in ("losses.png", "memorisation_pretest_2ep.png", "memorisation_pretest_4steps_b4.png", "memorisation_distances.png",
-              "claims.md", "provenance.json",
-              "samples_herald_dcgan_noaug_2ep.png", "samples_tenyi_dcsegan_diffaug.png", "learning_curves.png",
-              "samples_fire_fist_dcsegan_diffaug_8steps.png", "samples_fire_fist_dcgan_flipdiffaug_8steps.png",
-              "losses_long.png"):
+    claims = pd.read_csv(out / "claims.csv").set_index("claim")
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").sum() == 8
+    assert claims.index.str.startswith("DiffAugment improves KID of").sum() == 6
+    assert claims.index.str.startswith("the long budget improves KID").sum() == 4
+    assert claims.index.str.contains(r"\(flip \+ DiffAugment only\) DCSEGAN reaches lower KID on fire_fist").sum() == 1
+    tenyi = claims.loc["DCSEGAN beats DCGAN on tenyi (lower KID, as IS is unavailable)"]
+    assert tenyi.verdict == "inconclusive" and "too few training seeds" in tenyi.evidence and "1.6155820847534375" in tenyi.quote
+    for w in ("the pre-test", "the longer pre-test"):         # one run a length: never settled
+        row = claims.loc[f"without augmentation DCGAN gives the originals back ({w}), unlike with the paper's (copy rate)"]
+        assert row.verdict == "inconclusive" and "original images back" in row.quote
+    for f in ("losses.png", "losses_long.png", "losses_pretest.png", "memorisation_dcgan-none-pre-test-herald.png",
+              "memorisation_dcgan-none-long-pre-test-herald.png", "memorisation_distances.png", "claims.md", "provenance.json",
+              "plan.md", "budget.md", "learning_curves.png", "samples_dcgan-none-pre-test-herald.png",
+              "samples_dcsegan-paper-diffaugment-tenyi.png", "samples_dcsegan-paper-diffaugment-long-fire-fist.png",
+              "samples_dcgan-flip-diffaugment-long-fire-fist.png"):
         assert (out / f).exists(), f
+    ref = (out / "runs" / "reference.json").read_text()
+    assert len(list((out / "runs").glob("*-s*-*.json"))) == 26
+    assert all(k in ref for k in ("floor/", "augmented-copies/", "copy-control/"))
+    # executed again beside its records, with no run folders: nothing trains, the tables and verdicts come back
+    tables = {f: (out / f).read_text() for f in ("table.csv", "table_seeds.csv", "learning_curves.csv", "claims.csv",
+                                                 "table_memorisation_controls.csv")}
+    from anime_gan.reproduce import run_notebook
+    run_notebook(ROOT / "nbs" / "papers" / "1_yugioh_dcsegan.ipynb", "tiny", "", tmp_path,
+                 extra={"runs_dir": str(tmp_path / "none")})
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["runs"] == {} and set(r["used"] for r in prov["records"].values()) == {"reused"} and len(prov["records"]) == 26
+    assert [f for f, v in tables.items() if (out / f).read_text() != v] == []
 
 
 def test_paper2_notebook_end_to_end_tiny(tmp_path):
