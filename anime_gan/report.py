@@ -170,7 +170,7 @@ class Study:
         if rec is None and not self.train_missing:
             self.missing.append(name)
             return None
-        r = self.train(cfg, data, f"{variant}-s{seed}")
+        r = self.train(cfg, data, f"{slug(key)}-s{seed}" if key else f"{variant}-s{seed}")   # a keyed run: its own folder
         info = {"name": Path(data.source).name if data.source else "embedded procedural", "content_hash": data.content_hash,
                 "key": data.key}
         rec = make_record(paper=self.paper, profile=self.profile, label=label, seed=seed, cfg=cfg, data=info,
