@@ -137,26 +137,28 @@ def test_paper1_notebook_end_to_end_tiny(tmp_path):
 
 def test_paper2_notebook_end_to_end_tiny(tmp_path):
     out = tiny_run("2_sn_wgan", tmp_path)
-    t = pd.read_csv(out / "table.csv")
-    assert t.model.iloc[0] == "real faces (val split)" and "DCGAN+WGAN+SN" in set(t.model) and len(t) == 10
-    assert t["fid mean"].notna().all() and {"hair_tv mean", "eyes_tv mean", "N"} <= set(t.columns)
+    t = pd.read_csv(out / "table.csv", dtype={"good % (paper)": str, "unrecognisable % (paper)": str})
+    assert t.model.iloc[0] == "real faces (val split), 32²" and len(t) == 1 + 9 + 1        # + SN at 64², the other resolution
+    assert t["fid mean"][1:].notna().all() and {"hair_tv mean", "eyes_tv mean", "N"} <= set(t.columns)
+    assert (t["floor FID (real vs real, same N)"] > 0).all() and list(t.columns[:2]) == ["model", "kimg"]
     t = t.set_index("model")                                      # the headline four on both tiny seeds, the grid on one
     assert t.loc[["DCGAN Adam 0.002 (baseline)", "DCGAN+SN", "DCGAN+WGAN (Adam 0.002)", "DCGAN+WGAN+SN"], "seeds"].eq(2).all()
-    assert t.loc["DCGAN SGD 0.002", "seeds"] == 1 and t["fid std"].notna().sum() == 4
+    assert t.loc["DCGAN SGD 0.002", "seeds"] == 1 and t.loc["DCGAN+SN 64x64", "seeds"] == 2
     per_seed = pd.read_csv(out / "table_seeds.csv")
-    assert len(per_seed) == 1 + 4 * 2 + 5 and "recognisable_%" in per_seed.columns
-    assert t.loc["DCGAN Adam 0.002 (baseline)", "unrecognisable % (paper)"] == "~14"          # the paper's figure beside ours
-    assert t.loc["DCGAN+WGAN (Adam 0.002)", "good % (paper)"] == "~40" and t["good % (paper)"].isna().sum() == 8
+    assert len(per_seed) == 4 * 2 + 5 + 2 and "recognisable_%" in per_seed.columns and per_seed.fid.notna().all()
+    assert t.loc["DCGAN Adam 0.002 (baseline)", "unrecognisable % (paper)"] == "~14%"          # the paper's, as printed
+    assert t.loc["DCGAN+WGAN (Adam 0.002)", "good % (paper)"] == "~40%" and t["good % (paper)"].notna().sum() == 2
     sr = pd.read_csv(out / "table_srgan.csv")
     assert list(sr.method) == ["bicubic", "SRGAN", "SRGAN noise-jittered"] and sr.psnr_db.notna().all()
     assert set(sr.content_loss.iloc[1:]) <= {"mse", "vgg"}
     sn = pd.read_csv(out / "table_sn_resolution.csv")              # ¼ and the end of one run per seed, at 32² and 64²
-    assert list(sn.run) == ["32² ¼", "32² full", "64² ¼", "64² full"] and sn.seeds.eq(2).all()
+    assert list(sn.model) == ["DCGAN+SN · ¼", "DCGAN+SN · end", "DCGAN+SN 64x64 · ¼", "DCGAN+SN 64x64 · end"]
+    assert sn.seeds.eq(2).all() and list(sn.resolution) == [32, 32, 64, 64]
     sn_seeds = pd.read_csv(out / "table_sn_resolution_seeds.csv")
-    quarter, full = (sn_seeds.query("snapshot == @s").kimg.values for s in ("¼", "full"))
-    assert len(sn_seeds) == 8 and (quarter < full).all()
-    curves = pd.read_csv(out / "learning_curves.csv")              # every snapshot of the headline runs is scored
-    assert set(curves.model) == {"DCGAN Adam 0.002 (baseline)", "DCGAN+SN", "DCGAN+WGAN (Adam 0.002)", "DCGAN+WGAN+SN"}
+    quarter, end = (sn_seeds[sn_seeds.model.str.endswith(w)].kimg.values for w in ("¼", "end"))
+    assert len(sn_seeds) == 8 and (quarter < end).all()
+    curves = pd.read_csv(out / "learning_curves.csv")              # every snapshot of every run is scored
+    assert {"DCGAN Adam 0.002 (baseline)", "DCGAN+SN", "DCGAN+WGAN (Adam 0.002)", "DCGAN+WGAN+SN"} <= set(curves.model)
     assert curves.groupby(["model", "seed"]).size().min() >= 2 and curves.fid.notna().all()
     jv = pd.read_csv(out / "table_face_judge.csv")                                            # validated with negative controls
     assert {"real held-out faces", "a collapsed grid: one face repeated (unseen in training)",
@@ -165,17 +167,30 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     assert any(s.startswith("textured blobs") for s in jv.set)                    # a failing GAN's drawing, trained against
     assert len(jv) == 2 * 11 and set(jv.resolution) == {32, 64} and jv.passes.isna().sum() == 2   # permuted: information
     claims = pd.read_csv(out / "claims.csv").set_index("claim")
-    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"}
+    assert set(claims.verdict) <= {"holds", "contradicted", "inconclusive"} and (claims.source == "paper").all()
     assert "noise-jittered SRGAN upscales generated faces better than plain SRGAN (lower FID)" in claims.index
     assert "SN at 32×32 gives more recognisable faces than at 64×64" in claims.index
-    base_sn = "the DCGAN baseline beats DCGAN+SN (lower FID; the paper: SN 'yielded poor results overall')"
-    assert "(n 2/2)" in claims.loc[base_sn, "evidence"]                # decided over both seeds
+    one_factor = ("adding SN improves the WGAN (lower FID; one factor: both RMSprop 5e-5; the paper saw no significant "
+                  "improvement)")
+    assert "too few training seeds" in claims.loc[one_factor, "evidence"]        # the RMSprop WGAN: one seed
+    assert "did not see significant improvements" in claims.loc[one_factor, "quote"]
+    assert "too few training seeds" in claims.loc["the DCGAN baseline beats DCGAN+SN (lower FID)", "evidence"]   # 2 a side
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["face_judge"]["n_held_out"] > 0 and prov["content_loss"] in ("mse", "vgg")
     assert prov["seeds"]["train"]["DCGAN+SN"] == [0, 1] and prov["seeds"]["train"]["DCGAN SGD 0.002"] == [0]
-    for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "sr_before_after.png", "claims.md",
-              "learning_curves.png"):
+    for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "claims.md", "learning_curves.png", "plan.md",
+              "budget.md", "samples_dcgan-wgan-sn.png", "sr_generated_SRGAN.png"):
         assert (out / f).exists(), f
+    assert len(list((out / "runs").glob("*-s*-*.json"))) == 17
+    assert all(k in (out / "runs" / "reference.json").read_text() for k in ("floor/", "real-val/"))
+    # executed again beside its records, with no run folders: nothing trains, the tables and verdicts come back
+    tables = {f: (out / f).read_text() for f in ("table.csv", "table_seeds.csv", "learning_curves.csv", "claims.csv",
+                                                 "table_sn_resolution.csv", "table_srgan.csv")}
+    from anime_gan.reproduce import run_notebook
+    run_notebook(ROOT / "nbs" / "papers" / "2_sn_wgan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "none")})
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["runs"] == {} and set(r["used"] for r in prov["records"].values()) == {"reused"} and len(prov["records"]) == 17
+    assert [f for f, v in tables.items() if (out / f).read_text() != v] == []
 
 
 def test_paper3_notebook_end_to_end_tiny(tmp_path):
