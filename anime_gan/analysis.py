@@ -11,11 +11,11 @@ from .data import to_float, to_uint8, cache_dir
 from .safety import save_checkpoint, load_checkpoint
 
 # %% auto #0
-__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'JUDGE_NEGATIVES',
+__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'CONTROL_NAMES', 'JUDGE_NEGATIVES',
            'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation',
            'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
-           'fit_face_judge', 'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution', 'coverage',
-           'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
+           'fit_face_judge', 'judge_table', 'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution',
+           'coverage', 'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
 
 # %% ../nbs/11_analysis.ipynb #000e4e1a
 def pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -280,6 +280,25 @@ def fit_face_judge(train: torch.Tensor, held_out: torch.Tensor, steps: int = 400
     judge.validation = {"n_held_out": len(held_out), "accept_real": judge.rate(held_out),
                         **{f"accept_{k}": judge.rate(scramble(held_out, k, gen)) for k in (*FACE_CONTROLS, *FACE_INFO)}}
     return judge
+
+CONTROL_NAMES = {"patches": "shuffled tiles", "noise": "noise", "blur": "blobs (the face's colour layout, blurred)",
+                 "colour": "colour-shuffled faces (inverted, channels shuffled)", "flat": "flat colour",
+                 "textured": "textured blobs (the colour layout with noise and stripes: a failing GAN's drawing)",
+                 "collapsed": "a collapsed grid: one face repeated (unseen in training)",
+                 "warped": "melted faces (parts moved by a smooth random warp at a scale unseen in training: 4×4 points)",
+                 "melted": "melted faces (the warps of training: 3×3 or 6×6 points)",
+                 "permuted": "faces with channels permuted only (information: often still faces)"}
+
+def judge_table(judges: dict):
+    "The validation of face judges (`{resolution: FaceJudge}`): per set, the share accepted, what is required, whether it passes."
+    import pandas as pd
+    req = lambda k: (f"≥ {MIN_ACCEPT_REAL:.0%}" if k == "real" else "— (information)" if k in FACE_INFO
+                     else f"≤ {MAX_ACCEPT_CONTROL:.0%}")
+    ok = lambda k, a: a >= MIN_ACCEPT_REAL if k == "real" else None if k in FACE_INFO else a <= MAX_ACCEPT_CONTROL
+    return pd.DataFrame([{"resolution": r, "set": "real held-out faces" if k == "real" else CONTROL_NAMES[k],
+                          "accepted_%": 100 * j.validation[f"accept_{k}"], "required": req(k),
+                          "passes": ok(k, j.validation[f"accept_{k}"])}
+                         for r, j in judges.items() for k in ("real", *FACE_CONTROLS, *FACE_INFO)])
 
 # %% ../nbs/11_analysis.ipynb #eeee7fb2
 def fit_attribute_classifier(images: torch.Tensor, labels: dict, steps: int = 600, seed: int = 0, device="cpu",
