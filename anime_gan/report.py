@@ -237,7 +237,8 @@ class Study:
                 else: rec["extra"][k] = v
             return rec
 
-        recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty, key=k)
+        recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty,
+                                     key=None if k == label else k)    # under its label: the run folder as before
                 for label, (v, k) in models.items() for s in self.P.budget_for(k, v).seeds}
         recs = {k: r for k, r in recs.items() if r is not None}   # runs without records, when not trained: `missing`
         rates = {r["label"]: tuple(r[k]) for r in recs.values() for k in ("hair recognised %", "colour recognised %") if k in r}
