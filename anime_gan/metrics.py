@@ -16,12 +16,12 @@ from .safety import atomic_write, FIDWeightsMissing
 
 # %% auto #0
 __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
-           'DISK_ROWS', 'BUDGET_RULE', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256',
-           'fid_helper_torchscript_path', 'convert_fid_helper', 'download_official', 'fid_weights', 'fold_batchnorm',
-           'feature_tag', 'Inception', 'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches',
-           'features', 'stats', 'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score',
-           'inception_score', 'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats',
-           'set_statistics', 'snapshot_score', 'learning_curve', 'last_doubling_gain', 'curve_seeds', 'budget_claim']
+           'DISK_ROWS', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path',
+           'convert_fid_helper', 'download_official', 'fid_weights', 'fold_batchnorm', 'feature_tag', 'Inception',
+           'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
+           'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
+           'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
+           'snapshot_score', 'learning_curve']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -431,34 +431,3 @@ def learning_curve(run_dir, cfg, ref_feats: np.ndarray, ref_key: str, n: int, se
              **snapshot_score(s.file, cfg, ref_feats, ref_key, n, seed, device, kid_subset)}
             for s in snapshots(run_dir).itertuples()]
     return pd.DataFrame(rows)
-
-# %% ../nbs/07_metrics.ipynb #05b2662a
-def last_doubling_gain(curves, by, x: str = "kimg", y: str = "fid"):
-    """How much `y` fell (%) between the last two snapshots of each group of `by` (a column or a list of them), on the
-    curve averaged over the group's rows at each `x` (its seeds); NaN for a group with one snapshot; empty for no curves."""
-    import pandas as pd
-    if not len(curves): return pd.Series(dtype=float, name=f"{y} gain %")
-    def gain(c):
-        m = c.groupby(x)[y].mean().sort_index()
-        return 100 * (1 - m.iloc[-1] / m.iloc[-2]) if len(m) > 1 else float("nan")
-    return pd.Series({k: gain(c) for k, c in curves.groupby(by, sort=False)}, dtype=float, name=f"{y} gain %")
-
-def curve_seeds(curves, by):
-    """How many seeds (distinct `seed` values) each group of `by` averages in `last_doubling_gain`, keyed alike: what
-    `budget_claim(seeds=)` names. Curves without a `seed` column count one seed per group."""
-    import pandas as pd
-    if not len(curves): return pd.Series(dtype=int, name="seeds")
-    return pd.Series({k: c["seed"].nunique() if "seed" in c else 1 for k, c in curves.groupby(by, sort=False)},
-                     dtype=int, name="seeds")
-
-BUDGET_RULE = "FID fell by 0-10 % over the last doubling"
-
-def budget_claim(gain: float, also: bool = True, more: str = "", seeds: int | None = None) -> tuple:
-    """The budget check as a verdict-table entry (`report.verdict_table`): adequate when the FID *fell* by 0-10 % over
-    the last doubling (`BUDGET_RULE`; a rise is not settled) and `also` holds; `more` adds to the evidence; `seeds`, when
-    known, says how many seeds' curves the gain averages."""
-    ok = bool(0 <= gain < 10 and also)
-    over = "mean over seeds" if seeds is None else "one seed" if seeds == 1 else f"mean over {seeds} seeds"
-    words = (f"FID {'fell' if gain >= 0 else 'rose'} {abs(gain):.1f} % over the last doubling ({over})"
-             if gain == gain else "one snapshot: no last doubling to judge")
-    return ok, "check", words + more

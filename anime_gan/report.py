@@ -11,13 +11,13 @@ import matplotlib.pyplot as plt, seaborn as sns
 from .env import pick_device, device_name, git_sha, repo_root, precision
 from .config import to_dict
 from .safety import atomic_write
-from .study import (judge, evidence as judge_evidence, judge_claims, plan, run_id, slug, make_record,
+from .study import (judge_claims, plan, run_id, slug, make_record,
                              training_record, thin, write_record, read_records, reference,
                              runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table, variant_key)
 
 # %% auto #0
-__all__ = ['provenance', 'write_json', 'paper_table', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images',
-           'verdict', 'verdict_table', 'seed_summary', 'Study', 'shared_run']
+__all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images', 'seed_summary',
+           'Study', 'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -29,14 +29,6 @@ def provenance(**fields) -> dict:
 def write_json(obj, path) -> Path:
     "Indented JSON, written atomically (anything not JSON-ready is written as its `str`)."
     return atomic_write(path, json.dumps(obj, indent=2, default=str) + "\n")
-
-# %% ../nbs/08_report.ipynb #8d0f4440
-def paper_table(ours: pd.DataFrame, paper: dict, on: str = "model", metrics=("fid", "is")) -> pd.DataFrame:
-    "Interleave `paper_<m>` and `ours_<m>` columns for each metric; other columns of `ours` follow."
-    pap = pd.DataFrame([{on: k, **{f"paper_{m}": v.get(m) for m in metrics}} for k, v in paper.items()])
-    df = ours.rename(columns={m: f"ours_{m}" for m in metrics}).merge(pap, on=on, how="left")
-    first = [on] + [c for m in metrics for c in (f"paper_{m}", f"ours_{m}") if c in df.columns]
-    return df[first + [c for c in df.columns if c not in first]]
 
 # %% ../nbs/08_report.ipynb #750a8b6e
 def write_table(df: pd.DataFrame, out_dir, stem: str = "table", floatfmt: str = ".3f", notes: list | None = None) -> Path:
@@ -91,24 +83,6 @@ def show_images(paths: dict, ncols: int = 3, size: float = 3.2):
         ax.imshow(plt.imread(p))
         ax.set_title(k)
     return fig
-
-# %% ../nbs/08_report.ipynb #1e94ae20
-def verdict(a, b, lower_is_better: bool = True) -> dict:
-    "Does A beat B? `a`, `b`: one value per training run; the study's judge (`study.judge`: ≥ 3 seeds a side, Welch 5 %)."
-    return judge(a, b, lower_is_better)
-
-# %% ../nbs/08_report.ipynb #e0918d5d
-def verdict_table(claims: dict) -> pd.DataFrame:
-    """One row per claim: `{claim: result}` with result a `verdict()` record (a paper claim), a bool (our check: holds /
-    contradicted), or `(result, source, evidence)` to say more. Verdicts are exactly holds / contradicted / inconclusive."""
-    rows = []
-    for claim, r in claims.items():
-        r, source, evidence = r if isinstance(r, tuple) else (r, None, "")
-        if isinstance(r, dict): word, source, evidence = r["verdict"], source or "paper", evidence or judge_evidence(r)
-        elif r is None: word, evidence = "inconclusive", evidence or "not run here"
-        else: word = "holds" if bool(r) else "contradicted"
-        rows.append({"claim": claim, "source": source or "check", "verdict": word, "evidence": evidence})
-    return pd.DataFrame(rows, columns=["claim", "source", "verdict", "evidence"])
 
 # %% ../nbs/08_report.ipynb #5cf2c3ba
 def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = ()) -> pd.DataFrame:
@@ -170,7 +144,7 @@ class Study:
         if rec is None and not self.train_missing:
             self.missing.append(name)
             return None
-        r = self.train(cfg, data, f"{slug(key)}-s{seed}" if key else f"{variant}-s{seed}")   # a keyed run: its own folder
+        r = self.train(cfg, data, self.run_name(variant, seed, key))
         info = {"name": Path(data.source).name if data.source else "embedded procedural", "content_hash": data.content_hash,
                 "key": data.key}
         rec = make_record(paper=self.paper, profile=self.profile, label=label, seed=seed, cfg=cfg, data=info,
@@ -302,12 +276,22 @@ class Study:
         return self.P.config(variant, n_train, {"train.device": self.device}, *more, name=name,
                              seed=self.seed if seed is None else seed, key=key)
 
+    @staticmethod
+    def run_name(variant: str, seed: int, key: str | None = None) -> str:
+        "How `run` names a run's folder: its variant and seed, or its profile key's (a keyed run: a folder of its own)."
+        return f"{slug(key)}-s{seed}" if key else f"{variant}-s{seed}"
+
+    def run_dir(self, cfg, data, run: str) -> Path:
+        "The folder `train` uses for `cfg` on `data` under the name `run`: `runs/<data key>/<run>-<run_key(cfg)>`."
+        from anime_gan.train import run_key
+        return self.runs / data.key / f"{run}-{run_key(cfg)}"        # a changed config gets a new folder
+
     def train(self, cfg, data, run: str):
         """Train (or resume, or reuse) `cfg` on `data` in `runs/<data key>/<run>-<run_key(cfg)>`, or reuse another paper's
         finished run of the same config on the same data (`shared_run`); recorded for the provenance."""
         from anime_gan.config import load_config
-        from anime_gan.train import train, run_key
-        d = self.runs / data.key / f"{run}-{run_key(cfg)}"        # a changed config gets a new folder
+        from anime_gan.train import train
+        d = self.run_dir(cfg, data, run)
         other = None if (d / "checkpoint.pt").exists() else self.shared(cfg, data)
         if other: d = other
         r = train(load_config(d / "config.json") if other else cfg, data, d, progress=self.progress)   # its own record
@@ -336,10 +320,6 @@ class Study:
         "Write `df` as `<stem>.csv` / `<stem>.md` with `notes` (empty ones dropped) into the results folder."
         write_table(df, self.out, stem, notes=[n for n in notes or [] if n])
         return df
-
-    def verdicts(self, claims: dict, notes: list | None = None) -> pd.DataFrame:
-        "The verdict table of `claims`, written as `claims.csv` / `claims.md`."
-        return self.table(verdict_table(claims), "claims", notes)
 
     def grid(self, images: torch.Tensor, name: str, nrow: int = 8) -> Path: return save_grid(images, self.out / name, nrow)
     def figure(self, fig: plt.Figure, name: str, show: bool = True) -> Path:
