@@ -5,6 +5,7 @@
 # %% ../nbs/08_report.ipynb #91e3ba9e
 from __future__ import annotations
 import datetime, json, platform, time
+from fnmatch import fnmatch
 from pathlib import Path
 import pandas as pd, torch, torchvision
 import matplotlib.pyplot as plt, seaborn as sns
@@ -105,7 +106,7 @@ def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = ()) -
 class Study:
     "One paper notebook's run: folders, device, profile, clock and code version; it records what it trained."
     def __init__(self, paper: str, profile: str, profiles: dict, *, seed: int = 0, device: str = "auto",
-                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto", train_missing: bool = True):
+                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto", train_missing: bool | str = True):
         if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; choose from {list(profiles)}")
         self.t0, self.sha = time.time(), git_sha()                # the code that ran: recorded before anything changes
         self.paper, self.profile, self.P, self.seed = paper, profile, profiles[profile], seed
@@ -121,7 +122,13 @@ class Study:
         self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
         self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
         self.recs, self.used = read_records(self.rec_dir), {}
-        self.train_missing, self.missing = train_missing, []      # False: only runs with records (no training at all)
+        self.train_missing, self.missing = train_missing, []      # False: only runs with records; a str: see `may_train`
+
+    def may_train(self, name: str) -> bool:
+        """Whether the run `name` may train here: `train_missing` True, or a string of run-name globs one of which it matches
+        (so that two processes can share a paper's missing runs between them)."""
+        t = self.train_missing
+        return t if isinstance(t, bool) else any(fnmatch(name, g) for g in str(t).split())
 
     def plan(self, models: dict, n_train: int, *more: dict) -> pd.DataFrame:
         "This profile's runs of `models` (label → variant) as a table (`study.plan`), with each run's record if it has one."
@@ -133,15 +140,16 @@ class Study:
         """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
         else trained (`train`), measured (`measure(result, cfg)` → curve, metrics, files) and written — except a `cpu` or
         `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
-        retrain a run whose record says it was trained on such a tree. With `train_missing` off, a run without a record
-        is listed in `missing` and gives None. `key`: the profile's entry for this run, when not under `label`."""
+        retrain a run whose record says it was trained on such a tree. A run that may not train here (`may_train`) is
+        reused if it has a record, else listed in `missing` and gives None. `key`: the profile's entry for this run,
+        when not under `label`."""
         cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key)
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
-        if rec is not None and not (redo_dirty and not rec["training"]["clean"]):
+        if rec is not None and not (redo_dirty and not rec["training"]["clean"] and self.may_train(name)):
             self.used[name] = "reused"
             return rec
-        if rec is None and not self.train_missing:
+        if rec is None and not self.may_train(name):
             self.missing.append(name)
             return None
         r = self.train(cfg, data, self.run_name(variant, seed, key))
