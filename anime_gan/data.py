@@ -245,6 +245,7 @@ class Augment:
         return x
 
 _YIQ = torch.tensor([[0.299, 0.587, 0.114], [0.596, -0.274, -0.322], [0.211, -0.523, 0.312]])
+_YIQ_INV = torch.linalg.inv(_YIQ)                    # once, on the CPU: `inv` on a GPU waits for its singularity check
 
 def hue_shift(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
     "Rotate the hue of float [-1, 1] images by `turns` (per sample, fractions of a full turn) in YIQ space."
@@ -252,7 +253,7 @@ def hue_shift(x: torch.Tensor, turns: torch.Tensor) -> torch.Tensor:
     a = turns.to(x) * 2 * math.pi
     c, s, o, z = a.cos(), a.sin(), torch.ones_like(a), torch.zeros_like(a)
     rot = torch.stack([torch.stack([o, z, z], -1), torch.stack([z, c, -s], -1), torch.stack([z, s, c], -1)], -2)
-    t = torch.linalg.inv(m) @ rot @ m                                  # (B, 3, 3) acting on RGB
+    t = _YIQ_INV.to(x) @ rot @ m                                       # (B, 3, 3) acting on RGB
     y = torch.einsum("bij,bjhw->bihw", t, (x + 1) / 2)
     return (y * 2 - 1).clamp(-1, 1)
 

@@ -39,10 +39,13 @@ def bf16_native(device) -> bool:
     except (AttributeError, RuntimeError): return False
 
 def precision(device, amp: bool = True) -> str:
-    """The arithmetic the training loop uses on `device`: `bf16` (autocast) where the device computes bfloat16 natively and
-    `amp` is on, else `fp32`. An older CUDA GPU (capability < 8.0) trains in fp32: fp16 with a gradient scaler is not in
-    the loop yet, and emulated bf16 would be slower than fp32."""
-    return "bf16" if amp and bf16_native(device) else "fp32"
+    """The arithmetic the training loop uses on `device` with `amp` on: `bf16` autocast where the device computes bfloat16
+    natively; `fp16` autocast with a gradient scaler on an older CUDA GPU with tensor cores (capability 7.x: V100, T4),
+    where bf16 would be emulated and slower than float32; else `fp32` (and always with `amp` off)."""
+    if not amp: return "fp32"
+    if bf16_native(device): return "bf16"
+    d = torch.device(device)
+    return "fp16" if d.type == "cuda" and torch.cuda.get_device_capability(d) >= (7, 0) else "fp32"
 
 # %% ../nbs/00_env.ipynb #edd49c41
 def git_sha(repo=".") -> str:

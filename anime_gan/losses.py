@@ -139,8 +139,9 @@ class Micro:
 class GANLoss:
     "The losses of one run, by phase: `d_phase` and `g_phase` accumulate one micro-batch's gradients each."
     def __init__(self, cfg, G, D, E=None, *, g_input=None, diffaug=None, autocast=contextlib.nullcontext,
-                 content=None, pl_mean=None, D_g=None):
+                 content=None, pl_mean=None, D_g=None, scale=None):
         self.G, self.D, self.autocast = G, D, autocast                    # the callables (DDP / compiled when so)
+        self.scale = {"G": lambda x: x, "D": lambda x: x, **(scale or {})}   # fp16: each phase's gradient scaler
         self.D_g = D if D_g is None else D_g                              # D as called in G's phase (no DDP needed there)
         self.g_input = g_input or (lambda real, z: z)
         self.da = diffaug or (lambda x: x)
@@ -172,7 +173,7 @@ class GANLoss:
         for reg in due:
             pens[reg.name] = reg(self.D, real, fake, r_logit, mb.alpha)
             total = total + reg.weight * pens[reg.name]
-        (total / div if div > 1 else total).backward()
+        self.scale["D"](total / div if div > 1 else total).backward()
         return {"loss_d": loss, "d_real": r_logit.mean(), "d_fake": f_logit.mean(), **pens}
 
     @torch.no_grad()
@@ -199,7 +200,7 @@ class GANLoss:
         if pl_z is not None:
             logs["pl"] = self.pl(self.G, pl_z, self.autocast)
             total = total + self.pl.weight * logs["pl"]
-        total.backward()
+        self.scale["G"](total).backward()
         return logs
 
 class Adversarial:

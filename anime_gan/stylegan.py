@@ -9,9 +9,9 @@ from .config import StyleGANCfg
 
 # %% auto #0
 __all__ = ['SQRT2', 'lrelu', 'EqualLinear', 'EqualConv2d', 'MappingNetwork', 'modulated_conv2d', 'modulated_conv2d_grouped',
-           'NoiseInput', 'StyleLayer', 'AdaINLayer', 'ToRGB', 'n_ws', 'style_bands', 'channels_at', 'Synthesis',
-           'StyleGenerator', 'grow_stage', 'minibatch_stddev', 'DBlock', 'StyleDiscriminator', 'build_stylegan',
-           'average_image']
+           'NoiseInput', 'StyleLayer', 'AdaINLayer', 'ToRGB', 'n_ws', 'style_bands', 'channels_at', 'Staged',
+           'Synthesis', 'StyleGenerator', 'grow_stage', 'minibatch_stddev', 'DBlock', 'StyleDiscriminator',
+           'build_stylegan', 'average_image']
 
 # %% ../nbs/12_stylegan.ipynb #f8e63008
 SQRT2 = math.sqrt(2)
@@ -145,7 +145,21 @@ def _check_res(res: int):
     if 2 ** int(math.log2(res)) != res or not 8 <= res <= 1024:
         raise ValueError(f"StyleGAN resolution {res} must be a power of two in 8..1024")
 
-class Synthesis(nn.Module):
+class Staged(nn.Module):
+    """A network that grows (ProGAN): its stage — block index + fade-in fraction — is a buffer, saved with the weights, and a
+    Python mirror that forward passes read without a device sync (the buffer is read once after a `load_state_dict`)."""
+    def init_stage(self, value: float):
+        self.register_buffer("stage", torch.tensor(float(value)))
+        self._stage = None
+        self.register_load_state_dict_post_hook(lambda m, keys: setattr(m, "_stage", None))
+    def set_stage(self, value: float):
+        self.stage.fill_(value)
+        self._stage = torch.tensor(float(value)).item()          # rounded as the float32 buffer holds it (a CPU tensor)
+    def stage_now(self) -> float:
+        if self._stage is None: self._stage = self.stage.item()
+        return self._stage
+
+class Synthesis(Staged):
     "ws (B, num_ws, w_dim) → image (B, 3, res, res); skip architecture, optionally growing."
     def __init__(self, res: int, w_dim: int = 512, channel_base: int = 16384, channel_max: int = 512,
                  adain: bool = False, progressive: bool = False, channel_mult: int = 1):
@@ -161,10 +175,10 @@ class Synthesis(nn.Module):
             r = 4 * 2 ** b
             self.layers.extend([Layer(ch(r // 2), ch(r), w_dim, r, up=True), Layer(ch(r), ch(r), w_dim, r)])
             self.to_rgb.append(ToRGB(ch(r), w_dim, modulated=not adain))
-        self.register_buffer("stage", torch.tensor(float(len(self.to_rgb) - 1)))
+        self.init_stage(len(self.to_rgb) - 1)
     def forward(self, ws):
-        top = math.ceil(self.stage.item()) if self.progressive else len(self.to_rgb) - 1
-        alpha = 1.0 - (top - self.stage.item()) if self.progressive else 1.0
+        top = math.ceil(self.stage_now()) if self.progressive else len(self.to_rgb) - 1
+        alpha = 1.0 - (top - self.stage_now()) if self.progressive else 1.0
         up = lambda t: F.interpolate(t, scale_factor=2, mode="bilinear", align_corners=False)
         x = self.layers[0](self.const.expand(len(ws), -1, -1, -1).to(ws.dtype), ws[:, 0])
         img = self.to_rgb[0](x, ws[:, 1])
@@ -194,7 +208,7 @@ class StyleGenerator(nn.Module):
     def on_step(self, step: int):
         "Called by the training loop before each step: sets the progressive-growing stage."
         if self.synthesis.progressive:
-            self.synthesis.stage.fill_(grow_stage(step, self.grow_steps, self.synthesis.num_ws // 2, self.start_block))
+            self.synthesis.set_stage(grow_stage(step, self.grow_steps, self.synthesis.num_ws // 2, self.start_block))
 
     def ws(self, z, psi: float = 1.0, cutoff: int | None = None, z2=None, mix_at: int | None = None, w=None):
         "Per-layer styles (B, num_ws, w_dim) for z (or given `w`); mixing from `mix_at`, then truncation."
@@ -242,7 +256,7 @@ class DBlock(nn.Module):
         y = self.conv2(self.conv1(x))
         return (y + self.skip(x)) / SQRT2 if self.skip is not None else y
 
-class StyleDiscriminator(nn.Module):
+class StyleDiscriminator(Staged):
     "image (B, 3, res, res) → one logit per image."
     def __init__(self, res: int = 64, channel_base: int = 16384, channel_max: int = 512, mbstd_group: int = 4,
                  residual: bool = True, progressive: bool = False, grow_steps: int = 0, start_res: int = 8,
@@ -260,14 +274,14 @@ class StyleDiscriminator(nn.Module):
         self.fc, self.out = EqualLinear(ch(4) * 16, ch(4), act=True), EqualLinear(ch(4), 1)
         self.res, self.n, self.progressive = res, n, progressive
         self.grow_steps, self.start_block = grow_steps, int(math.log2(start_res)) - 2
-        self.register_buffer("stage", torch.tensor(float(n - 1)))
+        self.init_stage(n - 1)
         if progressive: self.on_step(0)
     def on_step(self, step: int):
-        if self.progressive: self.stage.fill_(grow_stage(step, self.grow_steps, self.n, self.start_block))
+        if self.progressive: self.set_stage(grow_stage(step, self.grow_steps, self.n, self.start_block))
     def forward(self, x):
         if self.progressive:
-            top = math.ceil(self.stage.item())
-            alpha = 1.0 - (top - self.stage.item())
+            top = math.ceil(self.stage_now())
+            alpha = 1.0 - (top - self.stage_now())
             x = F.avg_pool2d(x, self.res // (4 * 2 ** top)) if 4 * 2 ** top < self.res else x
             h = self.from_rgb[top](x)
             if top > 0:

@@ -27,9 +27,9 @@ from .models import build_models, arch_of
 from .losses import GANLoss, GradientPenalty, Micro
 
 # %% auto #0
-__all__ = ['Stream', 'seed_of', 'Batches', 'make_optimizer', 'EMA', 'same_run', 'run_key', 'Checkpoint', 'new_session',
-           'check_finite', 'save_samples', 'Setup', 'd_step', 'g_step', 'TrainResult', 'train', 'save_snapshot',
-           'snapshots', 'load_snapshot', 'sample']
+__all__ = ['FLUSH_EVERY', 'Stream', 'seed_of', 'Batches', 'make_optimizer', 'EMA', 'same_run', 'run_key', 'Checkpoint',
+           'new_session', 'check_finite', 'grad_scaler', 'save_samples', 'Setup', 'opt_step', 'd_step', 'g_step',
+           'TrainResult', 'train', 'save_snapshot', 'snapshots', 'load_snapshot', 'sample']
 
 # %% ../nbs/06_train.ipynb #47a9d900
 class Stream(IntEnum):
@@ -59,8 +59,8 @@ class Batches:
         epoch, j = divmod(b, self.per_epoch)
         if epoch != self._epoch:
             gen = torch.Generator().manual_seed(seed_of(self.seed, Stream.EPOCH, epoch))
-            self._perm, self._epoch = torch.randperm(len(self.x), generator=gen), epoch
-        return self.x[self._perm[j * self.bs:(j + 1) * self.bs].to(self.x.device)]
+            self._perm, self._epoch = torch.randperm(len(self.x), generator=gen).to(self.x.device), epoch   # once an epoch
+        return self.x[self._perm[j * self.bs:(j + 1) * self.bs]]
 
 # %% ../nbs/06_train.ipynb #3b7a7068
 def make_optimizer(o, params, lr: float, lazy: int = 0) -> torch.optim.Optimizer:
@@ -84,7 +84,7 @@ class EMA:
     def update(self, G: nn.Module, step: int):
         if self.G is None: return
         b = self.beta(step)
-        for pe, p in zip(self.G.parameters(), G.parameters()): pe.lerp_(p, 1 - b)
+        torch._foreach_lerp_(list(self.G.parameters()), list(G.parameters()), 1 - b)      # one kernel launch per group
         for be, bb in zip(self.G.buffers(), G.buffers()): be.copy_(bb)
 
 # %% ../nbs/06_train.ipynb #2e29d226
@@ -110,8 +110,9 @@ class Checkpoint:
     def __init__(self, out: Path, cfg: RunConfig, main: bool = True):
         self.out, self.path, self.cfg, self.main = out, out / "checkpoint.pt", cfg, main
 
-    def restore(self, nets: dict, opts: dict, ema: EMA, dev) -> tuple[int, list, float, list]:
-        "Load a previous session's state into `nets`/`opts`/`ema`: (step, history, seconds, sessions); zeros if none."
+    def restore(self, nets: dict, opts: dict, ema: EMA, dev, scalers: dict | None = None) -> tuple[int, list, float, list]:
+        """Load a previous session's state into `nets`/`opts`/`ema` (and fp16's gradient `scalers`): (step, history, seconds,
+        sessions); zeros if none."""
         if not self.path.exists(): return 0, [], 0.0, []
         st = load_checkpoint(self.path, map_location=dev)
         if not same_run(from_dict(json.loads(st["config"])), self.cfg):
@@ -122,19 +123,23 @@ class Checkpoint:
         for k, v in nets.items(): v.load_state_dict(st["nets"][k])
         for k, v in opts.items(): v.load_state_dict(st["opts"][k])
         if ema.G is not None: ema.G.load_state_dict(st["g_ema"])
+        for k, v in (scalers or {}).items():
+            if st.get("scalers", {}).get(k): v.load_state_dict(st["scalers"][k])    # a run that trained in fp16
         torch.set_rng_state(st["cpu_rng"])
         return st["step"], st["history"], st["seconds"], st.get("sessions", [])
 
-    def save(self, step: int, nets: dict, opts: dict, ema: EMA, history: list, seconds: float, sessions: list):
-        "Check the weights are finite, then write the checkpoint and the history (atomically)."
-        if not self.main: return
+    def save(self, step: int, nets: dict, opts: dict, ema: EMA, history: list, seconds: float, sessions: list,
+             scalers: dict | None = None):
+        "Check the weights are finite (every process: under DDP all stop together), then write (rank 0, atomically)."
         bad = [f"{k}.{n}" for k, v in nets.items() for n, p in v.named_parameters() if not torch.isfinite(p).all()]
         if bad:
             logs = {**history[-1], f"non-finite weights ({bad[0]}, …)": float("nan")}
             raise TrainingDiverged(divergence_message(self.cfg.name, step, logs, self.cfg.train.max_loss, self.path))
+        if not self.main: return
         sessions[-1].update(to_step=step, seconds=round(seconds - sessions[-1]["seconds_before"], 1))
         save_checkpoint({"step": step, "nets": {k: v.state_dict() for k, v in nets.items()},
                          "opts": {k: v.state_dict() for k, v in opts.items()},
+                         "scalers": {k: v.state_dict() for k, v in (scalers or {}).items()},
                          "g_ema": ema.G.state_dict() if ema.G is not None else {}, "history": history,
                          "config": json.dumps(to_dict(self.cfg)), "seconds": seconds, "sessions": sessions,
                          "cpu_rng": torch.get_rng_state()}, self.path)
@@ -149,6 +154,11 @@ def check_finite(cfg: RunConfig, logs: dict, ckpt: Checkpoint):
     "Stop with `TrainingDiverged` on a NaN/inf or |value| above `train.max_loss`, naming the last good checkpoint."
     if not all(math.isfinite(v) and abs(v) <= cfg.train.max_loss for k, v in logs.items() if k != "step"):
         raise TrainingDiverged(divergence_message(cfg.name, logs["step"], logs, cfg.train.max_loss, ckpt.path))
+
+def grad_scaler(dev, enabled: bool):
+    "A gradient scaler for fp16 training on `dev` (a pass-through when not `enabled`); torch < 2.3 has CUDA's only."
+    GS = getattr(torch.amp, "GradScaler", None)
+    return GS(torch.device(dev).type, enabled=enabled) if GS else torch.cuda.amp.GradScaler(enabled=enabled)
 
 @torch.no_grad()
 def save_samples(G: nn.Module, z: torch.Tensor, path, nrow: int = 8):
@@ -179,6 +189,10 @@ class Setup:
         self.opts = {"G": make_optimizer(cfg.optim, g_params, cfg.optim.lr_g, lazy(cfg.loss.pl_weight > 0, cfg.loss.pl_every)),
                      "D": make_optimizer(cfg.optim, self.nets["D"].parameters(), cfg.optim.lr_d,
                                          lazy(cfg.loss.r1_gamma > 0, cfg.loss.r1_every))}
+        self.precision = precision(dev, t.amp)                      # bf16 / fp16 / fp32 by the hardware (00_env)
+        self.scalers = {k: grad_scaler(dev, self.precision == "fp16") for k in self.opts}   # no-ops unless fp16
+        if dev.type == "cuda" and not torch.are_deterministic_algorithms_enabled():
+            torch.backends.cudnn.benchmark = True                   # fixed shapes: let cuDNN pick its fastest kernels
 
     def wire(self):
         "After a restore: wrap for DDP / compile, build the loss phases, the batches and the fixed sample input."
@@ -188,14 +202,15 @@ class Setup:
         self.growing = [n for n in (self.nets["G"], self.nets["D"], self.ema.G) if grows and n is not None]
         call = {k: ddp(v, dev, find_unused=grows) for k, v in self.nets.items()}
         g_input = (lambda real, z: self.arch.g_input(section, real, True)) if self.arch.g_input else None
-        amp = precision(dev, t.amp) == "bf16"                          # bf16 where the hardware has it (00_env)
+        half = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(self.precision)
         content = None
         if cfg.loss.content:
             from anime_gan.srgan import content_loss                 # VGG or pixel content loss (SRGAN)
             content = content_loss(cfg.loss.content, dev)[0]
         da = (lambda x: diff_augment(x, cfg.data.diffaug)) if cfg.data.diffaug else None
         mk = lambda c: GANLoss(cfg.loss, c["G"], c["D"], c.get("E"), g_input=g_input, diffaug=da, content=content,
-                               autocast=lambda: torch.autocast(dev.type, dtype=torch.bfloat16, enabled=amp),
+                               autocast=lambda: torch.autocast(dev.type, dtype=half or torch.bfloat16, enabled=bool(half)),
+                               scale={k: v.scale for k, v in self.scalers.items()},
                                pl_mean=self.nets["G"].pl_mean if cfg.loss.pl_weight > 0 else None,
                                D_g=self.nets["D"] if self.world > 1 else c["D"])     # G's phase needs no D all-reduce
         if t.compile and dev.type == "cuda":
@@ -252,6 +267,11 @@ def _phase(fn, micros: list, div: int) -> dict:
             acc[k] = v.detach() if k == "pl" else acc.get(k, 0.) + v.detach() / div
     return acc
 
+def opt_step(s: Setup, k: str):
+    "Network `k`'s optimiser step, through its gradient scaler (fp16: unscaled, skipped on inf/NaN; else a plain step)."
+    s.scalers[k].step(s.opts[k])
+    s.scalers[k].update()
+
 def d_step(s: Setup, i: int) -> tuple[torch.Tensor, list, dict]:
     "D step number `i` (counting every critic step): the real batch, this process's micro-batches, the logged values."
     real = s.augment(s.batches(i)).contiguous(memory_format=s.mf)
@@ -262,7 +282,7 @@ def d_step(s: Setup, i: int) -> tuple[torch.Tensor, list, dict]:
     micros = s.micros(real, z, zv, alpha)
     s.opts["D"].zero_grad(set_to_none=True)
     logs = _phase(lambda mb, last: s.loss.d_phase(mb, i, s.A, keep_fake=s.one_forward), micros, s.A)
-    s.opts["D"].step()
+    opt_step(s, "D")
     s.loss.after_d_step()
     return real, micros, logs
 
@@ -276,7 +296,7 @@ def g_step(s: Setup, step: int, real: torch.Tensor, micros: list) -> dict:
     pl_z = shard(s.noise()[:max(s.world, s.bs // 2 // s.world * s.world)], s.world, s.rank) if pl_now else None
     s.opts["G"].zero_grad(set_to_none=True)
     logs = _phase(lambda mb, last: s.loss.g_phase(mb, pl_z if last else None, s.A), micros, s.A)
-    s.opts["G"].step()
+    opt_step(s, "G")
     if s.loss.pl is not None: logs = {**logs, "pl": logs.get("pl", 0.), "pl_mean": s.loss.pl.pl_mean}
     return logs
 
@@ -306,18 +326,30 @@ def train(cfg: RunConfig, data: ImageSet, out_dir, *, resume: bool = True, stop_
     finally:
         if lock: lock.release()
 
+FLUSH_EVERY = 50        # steps between reads of the logged values (and divergence checks) when nothing else reads them
+
 def _train(cfg, data, out, resume, stop_after, callback, progress) -> TrainResult:
     t, (rank, world) = cfg.train, dist_info()
     s = Setup(cfg, data, rank, world)
     ckpt = Checkpoint(out, cfg, main=rank == 0)
-    start, history, seconds, sessions = ckpt.restore(s.nets, s.opts, s.ema, s.dev) if resume else (0, [], 0.0, [])
+    start, history, seconds, sessions = ckpt.restore(s.nets, s.opts, s.ema, s.dev, s.scalers) if resume else (0, [], 0., [])
     s.wire()
     if rank == 0: save_config(cfg, out / "config.json")
     end = t.steps if stop_after is None else min(t.steps, start + stop_after)
     sessions = sessions + ([new_session(s.dev, start, seconds)] if end > start else [])
     bar = tqdm(range(start, end), initial=start, total=t.steps, disable=not (progress and rank == 0), mininterval=2,
                desc=cfg.name)
-    t0, elapsed = time.time(), seconds
+    t0, elapsed, pending, logs = time.time(), seconds, [], {}
+    scalar = lambda v: v.detach().float().reshape(()) if torch.is_tensor(v) else torch.full((), float(v), device=s.dev)
+    def flush() -> dict:
+        "The pending steps' logged values, read back to the host in one sync: kept each `log_every`, checked for divergence."
+        flat, out, i = torch.cat([v for *_, v in pending]).tolist() if pending else [], {}, 0
+        for st, names, v in pending:
+            out, i = {"step": st, **dict(zip(names, flat[i:i + len(names)]))}, i + len(names)
+            if st % t.log_every == 0 or st == end: history.append(out)
+            check_finite(cfg, out, ckpt)
+        pending.clear()
+        return out
     try:
         for step in bar:
             s.begin(step)
@@ -329,18 +361,19 @@ def _train(cfg, data, out, resume, stop_after, callback, progress) -> TrainResul
             s.ema.update(s.nets["G"], step)
             first = ("loss_d", "loss_g", "d_real", "d_fake")
             named = {**{k: {**d_logs, **g_logs}[k] for k in first}, **d_logs, **g_logs}
-            values = all_mean(torch.stack([torch.as_tensor(v, device=s.dev).float().reshape(()) for v in named.values()]))
-            logs = {"step": step + 1, **dict(zip(named, values.tolist()))}
-            if (step + 1) % t.log_every == 0 or step + 1 == end: history.append(logs)
-            check_finite(cfg, logs, ckpt)
+            values = all_mean(torch.stack([scalar(v) for v in named.values()]))
+            pending.append((step + 1, list(named), values))          # read back only now and then: no host sync per step
+            due = (step + 1) % t.ckpt_every == 0 or step + 1 == end
+            if callback or due or step + 1 in s.snap_steps or (step + 1) % FLUSH_EVERY == 0:
+                logs = flush()
+                bar.set_postfix(d=f"{logs['loss_d']:.3f}", g=f"{logs['loss_g']:.3f}", refresh=False)
             if rank == 0 and ((step + 1) % t.sample_every == 0 or step + 1 == t.steps):
                 save_samples(s.sampler, s.fixed_in, out / f"samples_{step + 1:06d}.png")
             if rank == 0 and step + 1 in s.snap_steps: save_snapshot(s, step + 1, seconds + time.time() - t0, out)
-            if (step + 1) % t.ckpt_every == 0 or step + 1 == end:
+            if due:
                 elapsed = seconds + time.time() - t0
-                ckpt.save(step + 1, s.nets, s.opts, s.ema, history, elapsed, sessions)
+                ckpt.save(step + 1, s.nets, s.opts, s.ema, history, elapsed, sessions, s.scalers)
             if callback: callback(step + 1, logs)
-            bar.set_postfix(d=f"{logs['loss_d']:.3f}", g=f"{logs['loss_g']:.3f}", refresh=False)
     except torch.OutOfMemoryError as e:
         raise RuntimeError(oom_advice(cfg.name, s.bs, s.A, s.dev)) from e
     finally: bar.close()

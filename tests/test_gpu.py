@@ -1,5 +1,6 @@
-"On a CUDA device (`make gpu-check`): the loop agrees with the CPU, bf16 trains, a GPU checkpoint reads on the CPU, NCCL runs."
+"On CUDA (`make gpu-check`): the loop agrees with the CPU, bf16 and fp16 train, a GPU checkpoint reads on the CPU, NCCL runs."
 import os, subprocess, sys
+from unittest import mock
 import pytest, torch
 from anime_gan.config import make_config
 from anime_gan.env import precision
@@ -33,6 +34,15 @@ def test_bf16_autocast_trains_on_cuda(tmp_path, data):
     h = r.history
     assert torch.isfinite(torch.tensor(h[["loss_d", "loss_g"]].values)).all()
     print("precision on this GPU:", precision("cuda"))
+
+
+def test_fp16_with_gradient_scalers_trains_on_cuda(tmp_path, data):
+    "The V100/T4 path (fp16 autocast + GradScaler), forced on whatever GPU this is: finite losses, scalers checkpointed."
+    cfg = make_config("dcgan", TINY, {"train.steps": 20, "train.device": "cuda"})
+    with mock.patch("anime_gan.train.precision", lambda dev, amp=True: "fp16"):
+        h = train(cfg, data, tmp_path / "fp16", progress=False).history
+    assert torch.isfinite(torch.tensor(h[["loss_d", "loss_g"]].values)).all()
+    assert load_checkpoint(tmp_path / "fp16" / "checkpoint.pt")["scalers"]["D"]["scale"] > 0
 
 
 def test_gpu_checkpoint_and_snapshots_read_on_cpu(tmp_path, data):

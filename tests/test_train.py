@@ -97,3 +97,49 @@ def test_one_g_forward_per_step_when_n_critic_is_one(tmp_path, data, monkeypatch
                   progress=False)
         assert r.steps == 4 and torch.isfinite(torch.tensor(r.history.loss_g.values)).all()
     assert counts == {"one": 4 + 1, "two": 8 + 1, "wgan": 4 * 6 + 1}, counts      # + 1: the final sample grid
+
+
+def test_fp16_with_gradient_scalers_learns_and_resumes_exactly(tmp_path, data, monkeypatch):
+    "The path older CUDA GPUs take (fp16 autocast + a GradScaler per network), run on the CPU: it learns, resumes exactly."
+    monkeypatch.setattr("anime_gan.train.precision", lambda dev, amp=True: "fp16")
+    small = data.subset(range(8))
+    cfg = make_config("dcgan", TINY, {"train.steps": 60, "train.batch_size": 8, "train.ckpt_every": 1000})
+    full = train(cfg, small, tmp_path / "full", progress=False)
+    h = full.history
+    assert h.loss_d.iloc[-10:].mean() < 0.5 * h.loss_d.iloc[:5].mean(), h.loss_d.tolist()
+    scalers = load_checkpoint(tmp_path / "full" / "checkpoint.pt")["scalers"]
+    assert scalers["D"]["scale"] > 0 and scalers["G"]["scale"] > 0        # enabled scalers, their state checkpointed
+    train(cfg, small, tmp_path / "part", stop_after=25, progress=False)
+    resumed = train(cfg, small, tmp_path / "part", progress=False)
+    assert _states_equal(full, resumed) is None and full.history.equals(resumed.history)
+
+
+def test_no_host_sync_per_step(tmp_path, data, monkeypatch):
+    """The loop reads its logged values back to the host every FLUSH_EVERY steps (and at checkpoints), not every step.
+    Counted: `.item()` / `.tolist()` called from anime_gan's code (torch's Adam reads its step counter, a CPU tensor on any
+    device, which is no device sync)."""
+    from anime_gan.train import FLUSH_EVERY
+    calls = []
+    def counted(name, orig):
+        def f(self, *a):
+            caller = sys._getframe(1).f_code.co_filename
+            if f"{os.sep}anime_gan{os.sep}" in caller: calls.append(f"{name} in {os.path.basename(caller)}")
+            return orig(self, *a)
+        return f
+    for name in ("item", "tolist"): monkeypatch.setattr(torch.Tensor, name, counted(name, getattr(torch.Tensor, name)))
+    steps = 2 * FLUSH_EVERY + 7
+    r = train(make_config("dcgan", TINY, {"train.steps": steps, "train.ckpt_every": 1000}), data, tmp_path, progress=False)
+    assert len(r.history) == steps and r.history.step.tolist() == list(range(1, steps + 1))   # every step still logged
+    monkeypatch.undo()
+    assert len(calls) <= 3, calls                                            # at steps 50, 100 and the end
+
+
+def test_ema_foreach_update_equals_the_per_parameter_lerp():
+    from anime_gan.train import EMA
+    G = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
+    ema = EMA(G, 0.9)
+    with torch.no_grad():
+        for p in G.parameters(): p.add_(1.0)
+    want = [pe.detach().lerp(p.detach(), 0.1) for pe, p in zip(ema.G.parameters(), G.parameters())]
+    ema.update(G, 0)
+    assert all(torch.equal(a, b) for a, b in zip(ema.G.parameters(), want))
