@@ -15,13 +15,13 @@ from .data import cache_dir, atomic_save, prepare, DataCfg, iter_source, _hash_i
 from .safety import atomic_write, FIDWeightsMissing
 
 # %% auto #0
-__all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH', 'RECENT_ROWS',
-           'DISK_ROWS', 'fid_inception_skeleton', 'sha256_file', 'state_dict_sha256', 'fid_helper_torchscript_path',
-           'convert_fid_helper', 'download_official', 'fid_weights', 'fold_batchnorm', 'feature_tag', 'Inception',
-           'get_inception', 'is_unavailable_reason', 'image_files', 'folder_batches', 'features', 'stats',
-           'frechet_distance', 'reference_features', 'kid', 'inception_score_from_logits', 'Score', 'inception_score',
-           'fid', 'compare_features', 'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics',
-           'snapshot_score', 'learning_curve']
+__all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_VERSION', 'INCEPTION_BATCH',
+           'INCEPTION_BATCH_CUDA', 'RECENT_ROWS', 'DISK_ROWS', 'fid_inception_skeleton', 'sha256_file',
+           'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'download_official', 'fid_weights',
+           'fold_batchnorm', 'feature_tag', 'inception_batch', 'Inception', 'get_inception', 'is_unavailable_reason',
+           'image_files', 'folder_batches', 'features', 'stats', 'frechet_distance', 'reference_features', 'kid',
+           'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'compare_features', 'evaluate',
+           'source_hash', 'load_stats', 'save_stats', 'set_statistics', 'snapshot_score', 'learning_curve']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -175,6 +175,11 @@ def feature_tag(inc) -> str:
     "How `inc` computes features, for cache keys: FEATURES_VERSION, and off the CPU its device type (GPU convs round apart)."
     return FEATURES_VERSION if inc.device.type == "cpu" else f"{FEATURES_VERSION}-{inc.device.type}"
 INCEPTION_BATCH = 16           # fastest batch on 2 CPU cores (`make bench`); larger batches lose the cache
+INCEPTION_BATCH_CUDA = 200     # a GPU wants large batches (pytorch-fid's default: 50)
+
+def inception_batch(device, batch_size: int | None = None) -> int:
+    "`batch_size`, or the default for `device`'s type: small on a CPU (cache-bound), large on a GPU."
+    return batch_size or (INCEPTION_BATCH_CUDA if torch.device(device).type == "cuda" else INCEPTION_BATCH)
 
 class Inception(nn.Module):
     """pytorch-fid's InceptionV3 (pool3, 2048-d) on the FID weights; `logits()` when the classifier is available.
@@ -248,7 +253,7 @@ DISK_ROWS = 256                        # a tensor of at least this many images a
 def _digest(x: torch.Tensor) -> bytes:
     return hashlib.blake2b(x.contiguous().numpy().tobytes(), digest_size=16).digest()
 
-def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: bool = False,
+def features(images, device="cpu", batch_size: int | None = None, progress: bool = False,
              disk: bool = True) -> np.ndarray:
     """2048-d pool3 features (float64) of a uint8 (N, 3, H, W) tensor, or of a folder's images as `python -m pytorch_fid`
     reads. Of a tensor, each distinct image goes through Inception once (a flat set or a collapsed GAN's repeats are
@@ -256,6 +261,7 @@ def features(images, device="cpu", batch_size: int = INCEPTION_BATCH, progress: 
     ≥ `DISK_ROWS` images from the disk cache (`features/`, keyed by content, weights and device; `disk=False`: not),
     so re-running a notebook does not send its samples through Inception again."""
     inc = get_inception(device)
+    batch_size = inception_batch(inc.device, batch_size)
     if isinstance(images, (str, Path)):
         return torch.cat([inc(b).cpu().double() for b in folder_batches(image_files(images), batch_size)]).numpy()
     x = images.detach().cpu()
@@ -297,7 +303,7 @@ def frechet_distance(s1, s2, method: str = "eigh") -> float:
     return float(np.sum((m1 - m2) ** 2) + np.trace(c1) + np.trace(c2) - 2 * np.sqrt(np.clip(ev, 0, None)).sum())
 
 # %% ../nbs/07_metrics.ipynb #87b54b80
-def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size=INCEPTION_BATCH) -> np.ndarray:
+def reference_features(images: torch.Tensor, key: str, device="cpu", batch_size: int | None = None) -> np.ndarray:
     "Features of real `images`, cached under `key`, the weights' hash and how features are computed."
     inc = get_inception(device)
     path = cache_dir("fid_stats") / f"{key}-n{len(images)}-{inc.weights_sha256[:12]}-{feature_tag(inc)}.npy"
@@ -341,15 +347,16 @@ class Score:
     reason: str = ""
     def __str__(self): return f"{self.value:.3f}" if self.value is not None else f"n/a ({self.reason})"
 
-def inception_score(images: torch.Tensor, device="cpu", splits: int = 10, batch_size: int = INCEPTION_BATCH) -> Score:
+def inception_score(images: torch.Tensor, device="cpu", splits: int = 10, batch_size: int | None = None) -> Score:
     "IS of uint8 images, or a `Score` whose `reason` says why it cannot be computed."
     inc = get_inception(device)
     if not inc.has_classifier: return Score(None, n=len(images), reason=is_unavailable_reason(inc))
+    batch_size = inception_batch(inc.device, batch_size)
     lg = torch.cat([inc.logits(images[i:i + batch_size]).cpu() for i in range(0, len(images), batch_size)])
     return Score(*inception_score_from_logits(lg, min(splits, len(images))), n=len(images))
 
 # %% ../nbs/07_metrics.ipynb #71a1ef9c
-def fid(a, b, device="cpu", batch_size: int = INCEPTION_BATCH, key_b: str | None = None) -> Score:
+def fid(a, b, device="cpu", batch_size: int | None = None, key_b: str | None = None) -> Score:
     """FID between two image sets (uint8 tensors or folders). With `key_b`, `b`'s features come from
     (and go to) the reference cache."""
     fa = features(a, device, batch_size)
@@ -361,7 +368,7 @@ def compare_features(ff: np.ndarray, fr: np.ndarray, kid_subset: int = 1000) -> 
     k, k_std = kid(ff, fr, subset_size=kid_subset)
     return {"fid": frechet_distance(stats(ff), stats(fr)), "kid": k, "kid_std": k_std, "n_fake": len(ff), "n_real": len(fr)}
 
-def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu", batch_size=INCEPTION_BATCH,
+def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu", batch_size: int | None = None,
              kid_subset: int = 1000) -> dict:
     "FID, KID and IS of generated `fake` against `real` (features cached under `real_key`), with N of each."
     t = time.time()
@@ -389,7 +396,7 @@ def save_stats(path, feats: np.ndarray) -> Path:
     mu, sigma = stats(feats)
     return atomic_write(path, lambda fh: np.savez(fh, mu=mu, sigma=sigma, feats=feats.astype(np.float32)))
 
-def set_statistics(src, device="cpu", batch_size: int = INCEPTION_BATCH, resolution: int | None = None,
+def set_statistics(src, device="cpu", batch_size: int | None = None, resolution: int | None = None,
                    cache: bool = True) -> dict:
     "FID statistics of a `.npz`, a folder, or (with `resolution`) a zip or folder decoded and resized; cached by content."
     p = Path(src)
