@@ -9,7 +9,7 @@ DATA    ?=
 PAPERS  ?=
 PARAMS  ?=
 
-.PHONY: install reproduce test bench gpu-check lint export readme docs browser clean-quick
+.PHONY: install reproduce test bench plans gpu-check lint export readme docs browser clean-quick
 
 $(STAMP): settings.ini setup.py pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: $(DEV)
 
 bench: $(STAMP)
 	$(BIN)/python tests/bench.py
+
+# every paper's plan under PROFILE (default here: paper) without training: checks and estimated GPU hours
+plans: $(STAMP)
+	$(BIN)/anime-gan-reproduce --plan --profile $(if $(filter quick,$(PROFILE)),paper,$(PROFILE))
 
 # a GPU machine with torch but no network or pip, from a copy of the repository: the `gpu` tests and the GPU's s/kimg
 # (papers_results/bench/gpu-<name>.md); installs nothing, uses the venv's python where there is one

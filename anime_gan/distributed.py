@@ -57,9 +57,7 @@ class _AllReduceSum(torch.autograd.Function):
         return x
     @staticmethod
     def backward(ctx, g):
-        g = g.clone()
-        dist.all_reduce(g)
-        return g
+        return _AllReduceSum.apply(g)          # itself differentiable: R1 and gradient penalties differentiate it again
 
 class GlobalBatchNorm2d(nn.BatchNorm2d):
     "BatchNorm2d whose training statistics cover the batch of every process (gloo or NCCL)."
@@ -81,10 +79,12 @@ class GlobalBatchNorm2d(nn.BatchNorm2d):
         if self.affine: y = y * self.weight[None, :, None, None] + self.bias[None, :, None, None]
         return y.to(x.dtype)
 
-def sync_batchnorm(module: nn.Module, device: torch.device) -> nn.Module:
-    "Every BatchNorm2d in `module` computing global-batch statistics (no-op for one process)."
+def sync_batchnorm(module: nn.Module, device: torch.device, double_backward: bool = False) -> nn.Module:
+    """Every BatchNorm2d in `module` computing global-batch statistics (no-op for one process): PyTorch's SyncBatchNorm
+    on CUDA, unless a penalty differentiates twice through `module` (R1, gradient penalty: SyncBatchNorm has no double
+    backward), where this module's `GlobalBatchNorm2d` serves, as it does elsewhere."""
     if dist_info()[1] == 1: return module
-    if device.type == "cuda": return nn.SyncBatchNorm.convert_sync_batchnorm(module)
+    if device.type == "cuda" and not double_backward: return nn.SyncBatchNorm.convert_sync_batchnorm(module)
     def convert(m):
         if type(m) is nn.BatchNorm2d:
             g = GlobalBatchNorm2d(m.num_features, m.eps, m.momentum, m.affine, m.track_running_stats)

@@ -4,12 +4,13 @@
 
 # %% ../nbs/09_reproduce.ipynb #c81a8dcb
 from __future__ import annotations
-import argparse, sys, time
+import argparse, json, sys, time
 from pathlib import Path
 from .env import repo_root
 
 # %% auto #0
-__all__ = ['paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'compact_images', 'main']
+__all__ = ['PLAN_SIZES', 'paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'compact_images', 'notebook_profiles',
+           'plans', 'main']
 
 # %% ../nbs/09_reproduce.ipynb #ee1d1842
 def paper_notebooks(root=None, only=None) -> list[Path]:
@@ -86,6 +87,48 @@ def compact_images(path: Path, colours: int = 256) -> int:
     Path(path).write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     return saved
 
+# %% ../nbs/09_reproduce.ipynb #6d2d5030
+# the training-set sizes a profile's plan assumes where no data is given: the largest Yu-Gi-Oh archetype (all its images),
+# the 80 % train splits of the MLDS and Getchu faces, the 20,550 faces of paper 3, the full-body set of paper 5
+PLAN_SIZES = {"1_yugioh_dcsegan": 25, "2_sn_wgan": 9134, "3_stylegan2_vs_dcgan": 20550, "4_use_cmhsa": 16440,
+              "5_fullbody_stylegan": 12000}
+
+def notebook_profiles(nb: Path) -> dict:
+    "The namespace of a paper notebook's cell tagged `profiles` (its models and profiles), run alone: nothing trains."
+    cells = [c for c in json.loads(Path(nb).read_text())["cells"] if "profiles" in c.get("metadata", {}).get("tags", [])]
+    if len(cells) != 1: raise ValueError(f"{Path(nb).name}: expected one cell tagged 'profiles', found {len(cells)}")
+    ns = {}
+    exec("".join(cells[0]["source"]), ns)
+    return ns
+
+def plans(profile: str = "paper", root=None, only=None) -> Path:
+    """Every paper's plan under `profile` without training (`study.gpu_hours` on `PLAN_SIZES` images): its runs, kimg, the
+    plan check (`study.check_plan`: growth to the final resolution) and the estimated GPU hours, written to
+    `papers_results/plans/<profile>.md`."""
+    import pandas as pd
+    from anime_gan.study import GPU_ASSUMPTION, check_plan, gpu_hours
+    root = Path(root or repo_root())
+    parts, summary = [], []
+    for nb in paper_notebooks(root, only):
+        ns = notebook_profiles(nb)
+        P = ns["PROFILES"][profile]
+        models = {k: v for k, v in {**ns["MODELS"], **ns.get("SR", {})}.items() if k in P.params.get("models", ns["MODELS"])
+                  or k in ns.get("SR", {})}
+        p = gpu_hours(models, P, PLAN_SIZES.get(nb.stem, 10_000))
+        t = p.groupby("model", sort=False).agg(variant=("variant", "first"), seeds=("seed", "size"), resolution=(
+            "resolution", "first"), batch=("batch", "first"), steps=("steps", "first"), kimg=("kimg", "first"),
+            gflop_per_img=("GFLOP/img", "first"), est_gpu_hours=("est_gpu_hours", "sum")).reset_index()
+        problems = check_plan(p)
+        summary.append({"paper": nb.stem, "runs": len(p), "kimg": round(p.kimg.sum(), 1),
+                        "est. GPU hours (one A100)": round(p.est_gpu_hours.sum(), 2), "plan check": "; ".join(problems) or "ok"})
+        parts += [f"## {nb.stem}", f"training-set size assumed: {PLAN_SIZES.get(nb.stem, 10_000)}", "",
+                  t.to_markdown(index=False, floatfmt=".3g"), ""]
+    out = root / "papers_results" / "plans" / f"{profile}.md"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join([f"# Every paper's `{profile}` plan, without training", "", pd.DataFrame(summary).to_markdown(
+        index=False), "", f"- GPU hours: {GPU_ASSUMPTION}", "- est_gpu_hours per model: summed over its seeds", "", *parts]))
+    return out
+
 # %% ../nbs/09_reproduce.ipynb #b70249cf
 def main(argv=None):
     p = argparse.ArgumentParser(prog="anime-gan-reproduce", description="Run the paper notebooks with papermill.",
@@ -98,9 +141,12 @@ def main(argv=None):
     p.add_argument("--papers", nargs="*", help="paper notebook stems or number prefixes (default: all)")
     p.add_argument("--out", default=None, help="results root (default: papers_results/ in the checkout)")
     p.add_argument("--log-output", action="store_true", help="stream the notebooks' output")
+    p.add_argument("--plan", action="store_true", help="only write each paper's plan for the profile, with its checks and "
+                   "estimated GPU hours, to papers_results/plans/<profile>.md (nothing trains)")
     p.add_argument("--param", "-p", action="append", default=[], metavar="NAME=VALUE",
                    help="another notebook parameter, e.g. -p sr_data=~/data/anime-faces-selfie2anime-128.zip (repeatable)")
     a = p.parse_args(argv)
+    if a.plan: return print(f"[reproduce] plans written to {plans(a.profile, only=a.papers)}")
     extra = {}
     for kv in a.param:
         if "=" not in kv: p.error(f"--param {kv!r}: expected NAME=VALUE")

@@ -11,11 +11,11 @@ import numpy as np, pandas as pd
 from .safety import atomic_write
 
 # %% auto #0
-__all__ = ['ALPHA', 'MIN_SEEDS', 'VERDICTS', 'JUDGE_RULE', 'GAIN_MAX', 'BUDGET_RULE', 'RECORD_VERSION', 'REFERENCE', 'welch',
-           'judge', 'evidence', 'Claim', 'at_point', 'claim_values', 'judge_claims', 'budget_table', 'run_id',
-           'training_record', 'thin', 'make_record', 'slug', 'write_record', 'read_records', 'runs_table',
-           'curves_table', 'reference', 'variant_key', 'plan', 'full_resolution_step', 'check_plan', 'plan_cost',
-           'seconds_per_kimg']
+__all__ = ['ALPHA', 'MIN_SEEDS', 'VERDICTS', 'JUDGE_RULE', 'GAIN_MAX', 'BUDGET_RULE', 'RECORD_VERSION', 'REFERENCE',
+           'A100_TFLOPS', 'GPU_UTILISATION', 'GPU_ASSUMPTION', 'welch', 'judge', 'evidence', 'Claim', 'at_point',
+           'claim_values', 'judge_claims', 'budget_table', 'run_id', 'training_record', 'thin', 'make_record', 'slug',
+           'write_record', 'read_records', 'runs_table', 'curves_table', 'reference', 'variant_key', 'plan',
+           'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg', 'step_flops', 'gpu_hours']
 
 # %% ../nbs/19_study.ipynb #d72d6f91
 ALPHA, MIN_SEEDS = 0.05, 3          # the test's level and the training seeds each side needs to settle a claim
@@ -309,3 +309,51 @@ def seconds_per_kimg(records) -> dict:
     t = pd.DataFrame([{"model": r["label"], "rate": r["training"]["seconds"] / r["training"]["kimg"]} for r in recs
                       if r["training"]["kimg"]], columns=["model", "rate"])
     return t.groupby("model").rate.median().to_dict()
+
+# %% ../nbs/19_study.ipynb #58f8e192
+A100_TFLOPS, GPU_UTILISATION = 312, 0.3   # bf16 dense peak of one A100; the share small-channel GAN steps are assumed to reach
+GPU_ASSUMPTION = (f"estimated, not measured: counted FLOPs of a training step ÷ ({A100_TFLOPS} TFLOP/s, an A100's bf16 peak, "
+                  f"× {GPU_UTILISATION:.0%} assumed utilisation); `make gpu-check` measures the real rate")
+
+def _flop_mode():
+    """A dispatch mode summing torch's FLOP formulas over the ops it sees (`FlopCounterMode` without its module hooks, which
+    autograd.grad penalties such as R1 cannot pass through)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import flop_registry
+    class Flops(TorchDispatchMode):
+        total = 0
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            f = flop_registry.get(func._overloadpacket)
+            if f is not None: self.total += f(*args, **(kwargs or {}), out_val=out)
+            return out
+    return Flops()
+
+def step_flops(cfg, batch: int = 2) -> float:
+    """Floating-point operations per real image of `cfg`'s training (convolutions and matrix products, as torch's
+    FLOP formulas count them), from a `batch`-image run on the CPU: a plain step plus the lazy penalties (R1, path
+    length) spread over their shortest interval. A progressive model is counted at its final resolution (an upper bound)."""
+    import tempfile
+    from anime_gan.config import override
+    from anime_gan.data import prepare
+    from anime_gan.train import train
+    c = override(cfg, {"train.batch_size": batch, "train.steps": 3, "train.device": "cpu", "train.amp": False,
+                       "train.ckpt_every": 10**9, "train.sample_every": 10**9, "train.snapshot_kimg": (), "train.accum_steps": 1,
+                       "train.compile": False, "model.stylegan.grow_steps": 0, "data.source": "", "data.n_procedural": 2 * batch})
+    data, at = prepare(c.data, verbose=False), {}
+    with _flop_mode() as fc, tempfile.TemporaryDirectory() as d:
+        train(c, data, d, progress=False, callback=lambda step, logs: at.setdefault(step, fc.total))
+    first, plain = at[1], at[2] - at[1]                    # step 0: every lazy penalty is due; step 1: none
+    lazy = [e for e, on in ((c.loss.r1_every, c.loss.r1_gamma > 0), (c.loss.pl_every, c.loss.pl_weight > 0)) if on]
+    return (plain + (first - plain) / min(lazy or [1])) / (batch * c.train.n_critic)
+
+def gpu_hours(models: dict, profile, n_train, *more: dict, tflops: float = A100_TFLOPS * GPU_UTILISATION) -> pd.DataFrame:
+    """`plan(models, profile, n_train)` with each model's counted GFLOP per real image (`step_flops`, once a model) and each
+    run's estimated GPU hours at `tflops` effective TFLOP/s (`GPU_ASSUMPTION`)."""
+    p, g = plan(models, profile, n_train, *more), {}
+    for label, entry in models.items():
+        variant, key = variant_key(label, entry)
+        n = n_train[label] if isinstance(n_train, dict) else n_train
+        g[label] = step_flops(profile.config(variant, n, *more, name=label, key=key)) / 1e9
+    p["GFLOP/img"] = p.model.map(g)
+    return p.assign(est_gpu_hours=p.kimg * 1000 * p["GFLOP/img"] / (tflops * 1000) / 3600)

@@ -182,7 +182,9 @@ class Setup:
         nets = {k: v.to(dev) for k, v in build_models(m, data.resolution).items()}
         self.ema = EMA(nets["G"], t.ema, t.ema_rampup)
         self.mf = torch.channels_last if t.channels_last else torch.contiguous_format
-        self.nets = {k: sync_batchnorm(v, dev).to(memory_format=self.mf) for k, v in nets.items()}  # BN over the global batch
+        twice = {"D": cfg.loss.kind == "wgan-gp" or cfg.loss.r1_gamma > 0, "G": cfg.loss.pl_weight > 0}   # double backward
+        self.nets = {k: sync_batchnorm(v, dev, twice.get(k, False)).to(memory_format=self.mf)
+                     for k, v in nets.items()}                                      # BatchNorm over the global batch
         if self.ema.G is not None: self.ema.G = self.ema.G.to(memory_format=self.mf)
         g_params = [p for k in ("G", "E") if k in self.nets for p in self.nets[k].parameters()]
         lazy = lambda on, every: every if on else 0

@@ -13,13 +13,15 @@ def _run(cmd, env):
     assert r.returncode == 0, f"{cmd}\n{r.stdout[-3000:]}\n{r.stderr[-3000:]}"
     return r
 
-@pytest.mark.parametrize("model", ["dcgan", "wgan-gp"])
-def test_two_processes_equal_one(tmp_path, model):
+R1 = ["--set", "loss.r1_gamma=10", "--set", "loss.r1_every=1"]     # R1 differentiates twice through D's BatchNorm
+
+@pytest.mark.parametrize("model,extra", [("dcgan", []), ("wgan-gp", []), ("dcgan", R1)], ids=["dcgan", "wgan-gp", "dcgan-r1"])
+def test_two_processes_equal_one(tmp_path, model, extra):
     env = {**os.environ, "ANIME_GAN_CACHE": str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"}
     one, two = tmp_path / "one", tmp_path / "two"
-    _run([sys.executable, "-m", "anime_gan.cli", "train", "--model", model, "--out", str(one), *ARGS], env)
+    _run([sys.executable, "-m", "anime_gan.cli", "train", "--model", model, "--out", str(one), *ARGS, *extra], env)
     torchrun = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2"]
-    r = _run([*torchrun, "-m", "anime_gan.cli", "train", "--model", model, "--out", str(two), *ARGS], env)
+    r = _run([*torchrun, "-m", "anime_gan.cli", "train", "--model", model, "--out", str(two), *ARGS, *extra], env)
     assert "2 processes" in r.stdout
     a, b = load_checkpoint(one / "checkpoint.pt"), load_checkpoint(two / "checkpoint.pt")
     assert a["step"] == b["step"] == 6
@@ -31,7 +33,7 @@ def test_two_processes_equal_one(tmp_path, model):
                 assert torch.allclose(v, b["nets"][net][k], rtol=1e-3, atol=2e-5), (net, k, (v - b["nets"][net][k]).abs().max())
     assert n > 20                                                   # weights and BN running statistics compared
     for ra, rb in zip(a["history"], b["history"]):                 # losses averaged over ranks = the global batch's
-        assert set(ra) == set(rb) and (model != "wgan-gp" or "gp" in ra)
+        assert set(ra) == set(rb) and (model != "wgan-gp" or "gp" in ra) and (not extra or "r1" in ra)
         for k in ra:
             assert abs(ra[k] - rb[k]) < 1e-3 * max(1, abs(ra[k])), (k, ra, rb)
     # rank 0 alone wrote: one config, one history, no stray temporary files, and the lock is gone
