@@ -1,20 +1,16 @@
 "Every profile of every paper notebook builds valid configs and networks, without training; (c) is twice (b)."
-import json
 import pytest, torch
 from anime_gan.config import Profile, VARIANTS
 from anime_gan.models import build_models
+from anime_gan.reproduce import notebook_profiles
 from conftest import ROOT
 
 PAPERS = sorted((ROOT / "nbs" / "papers").glob("*.ipynb"))
 
 
 def profiles_of(nb_path) -> dict:
-    "Execute the notebook's cell tagged `profiles` (it imports what it needs) and return its namespace."
-    cells = [c for c in json.loads(nb_path.read_text())["cells"] if "profiles" in c.get("metadata", {}).get("tags", [])]
-    assert len(cells) == 1, f"{nb_path.name}: expected one cell tagged 'profiles', found {len(cells)}"
-    ns = {}
-    exec("".join(cells[0]["source"]), ns)
-    return ns
+    "The notebook's cell tagged `profiles`, run alone (`reproduce.notebook_profiles`)."
+    return notebook_profiles(nb_path)
 
 
 def runs_of(ns) -> dict:
