@@ -341,8 +341,8 @@ def step_flops(cfg, batch: int = 2) -> float:
                        "train.ckpt_every": 10**9, "train.sample_every": 10**9, "train.snapshot_kimg": (), "train.accum_steps": 1,
                        "train.compile": False, "model.stylegan.grow_steps": 0, "data.source": "", "data.n_procedural": 2 * batch})
     data, at = prepare(c.data, verbose=False), {}
-    with _flop_mode() as fc, tempfile.TemporaryDirectory() as d:
-        train(c, data, d, progress=False, callback=lambda step, logs: at.setdefault(step, fc.total))
+    with _flop_mode() as fc, tempfile.TemporaryDirectory() as d:                 # 2 of 3 steps: no sample grid at the end
+        train(c, data, d, progress=False, stop_after=2, callback=lambda step, logs: at.setdefault(step, fc.total))
     first, plain = at[1], at[2] - at[1]                    # step 0: every lazy penalty is due; step 1: none
     lazy = [e for e, on in ((c.loss.r1_every, c.loss.r1_gamma > 0), (c.loss.pl_every, c.loss.pl_weight > 0)) if on]
     return (plain + (first - plain) / min(lazy or [1])) / (batch * c.train.n_critic)
