@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_train.ipynb #8694693e
 from __future__ import annotations
-import copy, datetime, hashlib, json, math, time
+import copy, datetime, hashlib, json, math, time, warnings
 from dataclasses import dataclass, field
 from enum import IntEnum
 from pathlib import Path
@@ -125,6 +125,10 @@ class Checkpoint:
         if ema.G is not None: ema.G.load_state_dict(st["g_ema"])
         for k, v in (scalers or {}).items():
             if st.get("scalers", {}).get(k): v.load_state_dict(st["scalers"][k])    # a run that trained in fp16
+        before = {s.get("device", "").split(":")[0] for s in st.get("sessions", [])} - {""}
+        if before and before != {torch.device(dev).type}:
+            warnings.warn(f"{self.path}: trained on {sorted(before)}, resumed on {torch.device(dev).type}: the result will "
+                          "not be bit-identical to an uninterrupted run (kernels differ between device types)")
         torch.set_rng_state(st["cpu_rng"])
         return st["step"], st["history"], st["seconds"], st.get("sessions", [])
 

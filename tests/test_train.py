@@ -143,3 +143,17 @@ def test_ema_foreach_update_equals_the_per_parameter_lerp():
     want = [pe.detach().lerp(p.detach(), 0.1) for pe, p in zip(ema.G.parameters(), G.parameters())]
     ema.update(G, 0)
     assert all(torch.equal(a, b) for a, b in zip(ema.G.parameters(), want))
+
+
+def test_resume_on_another_device_type_warns(tmp_path, data):
+    "Bit-exact resume holds on one device type; a run moved between CPU and GPU says that it will not be bit-identical."
+    import json as _json
+    from anime_gan.safety import save_checkpoint
+    cfg = make_config("dcgan", TINY, {"train.steps": 4})
+    train(cfg, data, tmp_path, stop_after=2, progress=False)
+    st = load_checkpoint(tmp_path / "checkpoint.pt")
+    st["sessions"][-1]["device"] = "cuda: NVIDIA H100"                     # as if its first session ran on a GPU
+    save_checkpoint(st, tmp_path / "checkpoint.pt")
+    with pytest.warns(UserWarning, match="not be bit-identical"):
+        r = train(cfg, data, tmp_path, progress=False)
+    assert r.steps == 4 and _json.loads(st["config"])["train"]["steps"] == 4
