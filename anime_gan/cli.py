@@ -57,7 +57,9 @@ def cmd_train(a) -> int:
     distributed = init_distributed()
     rank, world = dist_info()
     from anime_gan.train import train
-    data = prepare(cfg.data, verbose=rank == 0)
+    if world > 1 and rank: torch.distributed.barrier()      # rank 0 decodes and caches the images first, and the
+    data = prepare(cfg.data, verbose=rank == 0)             # other processes read its cache instead of decoding them too
+    if world > 1 and not rank: torch.distributed.barrier()
     tr = split(data, cfg.data.split, cfg.data.split_seed)["train"] if a.holdout else data
     if a.epochs or a.kimg:                  # the budget record's units, as in the paper notebooks' profiles
         cfg.train.steps = to_steps(len(tr), cfg.train.batch_size, epochs=a.epochs or 0, kimg=a.kimg or 0,
