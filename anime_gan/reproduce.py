@@ -106,7 +106,7 @@ def plans(profile: str = "paper", root=None, only=None) -> Path:
     plan check (`study.check_plan`: growth to the final resolution) and the estimated GPU hours, written to
     `papers_results/plans/<profile>.md`."""
     import pandas as pd
-    from anime_gan.study import GPU_ASSUMPTION, check_plan, gpu_hours
+    from anime_gan.study import GPU_ASSUMPTION, MIN_SEEDS, check_plan, gpu_hours
     root = Path(root or repo_root())
     parts, summary = [], []
     for nb in paper_notebooks(root, only):
@@ -119,8 +119,10 @@ def plans(profile: str = "paper", root=None, only=None) -> Path:
             "resolution", "first"), batch=("batch", "first"), steps=("steps", "first"), kimg=("kimg", "first"),
             gflop_per_img=("GFLOP/img", "first"), est_gpu_hours=("est_gpu_hours", "sum")).reset_index()
         problems = check_plan(p)
+        few = t[t.seeds < MIN_SEEDS].model.tolist()
         summary.append({"paper": nb.stem, "runs": len(p), "kimg": round(p.kimg.sum(), 1),
-                        "est. GPU hours (one A100)": round(p.est_gpu_hours.sum(), 2), "plan check": "; ".join(problems) or "ok"})
+                        "est. GPU hours (one A100)": f"{p.est_gpu_hours.sum():.3g}", "plan check": "; ".join(problems) or "ok",
+                        f"models under {MIN_SEEDS} seeds (their claims inconclusive by the rule)": ", ".join(few) or "none"})
         parts += [f"## {nb.stem}", f"training-set size assumed: {PLAN_SIZES.get(nb.stem, 10_000)}", "",
                   t.to_markdown(index=False, floatfmt=".3g"), ""]
     out = root / "papers_results" / "plans" / f"{profile}.md"
