@@ -106,8 +106,9 @@ def plans(profile: str = "paper", root=None, only=None) -> Path:
     plan check (`study.check_plan`: growth to the final resolution) and the estimated GPU hours, written to
     `papers_results/plans/<profile>.md`."""
     import pandas as pd
+    from anime_gan.env import device_name, git_sha
     from anime_gan.study import GPU_ASSUMPTION, MIN_SEEDS, check_plan, gpu_hours
-    root = Path(root or repo_root())
+    root, t0 = Path(root or repo_root()), time.time()
     parts, summary = [], []
     for nb in paper_notebooks(root, only):
         ns = notebook_profiles(nb)
@@ -128,7 +129,9 @@ def plans(profile: str = "paper", root=None, only=None) -> Path:
     out = root / "papers_results" / "plans" / f"{profile}.md"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join([f"# Every paper's `{profile}` plan, without training", "", pd.DataFrame(summary).to_markdown(
-        index=False), "", f"- GPU hours: {GPU_ASSUMPTION}", "- est_gpu_hours per model: summed over its seeds", "", *parts]))
+        index=False), "", f"- GPU hours: {GPU_ASSUMPTION}", "- est_gpu_hours per model: summed over its seeds",
+        f"- made by `anime-gan-reproduce --plan --profile {profile}` on commit {git_sha(root)}, {time.time() - t0:.0f} s on "
+        f"{device_name('cpu')}", "", *parts]))
     return out
 
 # %% ../nbs/09_reproduce.ipynb #b70249cf
