@@ -142,11 +142,12 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     assert t.model.iloc[0] == "real faces (val split), 32²" and len(t) == 1 + 9 + 1        # + SN at 64², the other resolution
     assert t["fid mean"][1:].notna().all() and {"hair_tv mean", "eyes_tv mean", "N"} <= set(t.columns)
     assert (t["floor FID (real vs real, same N)"] > 0).all() and list(t.columns[:2]) == ["model", "kimg"]
-    t = t.set_index("model")                                      # the headline four on both tiny seeds, the grid on one
+    t = t.set_index("model")                            # every judged model on both tiny seeds, the lr sweep on one
     assert t.loc[["DCGAN Adam 0.002 (baseline)", "DCGAN+SN", "DCGAN+WGAN (Adam 0.002)", "DCGAN+WGAN+SN"], "seeds"].eq(2).all()
-    assert t.loc["DCGAN SGD 0.002", "seeds"] == 1 and t.loc["DCGAN+SN 64x64", "seeds"] == 2
+    assert t.loc["DCGAN SGD 0.002", "seeds"] == 2 and t.loc["DCGAN Adam 0.0015", "seeds"] == 1    # the lr sweep: one seed
+    assert t.loc["DCGAN+SN 64x64", "seeds"] == 2
     per_seed = pd.read_csv(out / "table_seeds.csv")
-    assert len(per_seed) == 4 * 2 + 5 + 2 and "recognisable_%" in per_seed.columns and per_seed.fid.notna().all()
+    assert len(per_seed) == 7 * 2 + 2 + 2 and "recognisable_%" in per_seed.columns and per_seed.fid.notna().all()
     assert t.loc["DCGAN Adam 0.002 (baseline)", "unrecognisable % (paper)"] == "~14%"          # the paper's, as printed
     assert t.loc["DCGAN+WGAN (Adam 0.002)", "good % (paper)"] == "~40%" and t["good % (paper)"].notna().sum() == 2
     sr = pd.read_csv(out / "table_srgan.csv")
@@ -173,16 +174,16 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     assert "SN at 32×32 gives more recognisable faces than at 64×64" in claims.index
     one_factor = ("adding SN improves the WGAN (lower FID; one factor: both RMSprop 5e-5; the paper saw no significant "
                   "improvement)")
-    assert "too few training seeds" in claims.loc[one_factor, "evidence"]        # the RMSprop WGAN: one seed
+    assert "too few training seeds" in claims.loc[one_factor, "evidence"]        # tiny: two seeds a side
     assert "did not see significant improvements" in claims.loc[one_factor, "quote"]
     assert "too few training seeds" in claims.loc["the DCGAN baseline beats DCGAN+SN (lower FID)", "evidence"]   # 2 a side
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["face_judge"]["n_held_out"] > 0 and prov["content_loss"] in ("mse", "vgg")
-    assert prov["seeds"]["train"]["DCGAN+SN"] == [0, 1] and prov["seeds"]["train"]["DCGAN SGD 0.002"] == [0]
+    assert prov["seeds"]["train"]["DCGAN+SN"] == [0, 1] and prov["seeds"]["train"]["DCGAN SGD 0.002"] == [0, 1]
     for f in ("losses_dcgan_grid.png", "losses_sn_wgan.png", "losses_srgan.png", "claims.md", "learning_curves.png", "plan.md",
               "budget.md", "samples_dcgan-wgan-sn.png", "sr_generated_SRGAN.png"):
         assert (out / f).exists(), f
-    assert len(list((out / "runs").glob("*-s*-*.json"))) == 17
+    assert len(list((out / "runs").glob("*-s*-*.json"))) == 18 + 2                    # + the two SRGAN runs
     assert all(k in (out / "runs" / "reference.json").read_text() for k in ("floor/", "real-val/"))
     # executed again beside its records, with no run folders: nothing trains, the tables and verdicts come back
     tables = {f: (out / f).read_text() for f in ("table.csv", "table_seeds.csv", "learning_curves.csv", "claims.csv",
@@ -190,7 +191,7 @@ def test_paper2_notebook_end_to_end_tiny(tmp_path):
     from anime_gan.reproduce import run_notebook
     run_notebook(ROOT / "nbs" / "papers" / "2_sn_wgan.ipynb", "tiny", "", tmp_path, extra={"runs_dir": str(tmp_path / "none")})
     prov = json.loads((out / "provenance.json").read_text())
-    assert prov["runs"] == {} and set(r["used"] for r in prov["records"].values()) == {"reused"} and len(prov["records"]) == 17
+    assert prov["runs"] == {} and set(r["used"] for r in prov["records"].values()) == {"reused"} and len(prov["records"]) == 20
     assert [f for f, v in tables.items() if (out / f).read_text() != v] == []
 
 
