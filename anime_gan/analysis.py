@@ -15,7 +15,7 @@ __all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL', 'MAX_AC
            'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation',
            'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
            'fit_face_judge', 'judge_table', 'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution',
-           'coverage', 'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
+           'coverage', 'face_labels', 'FaceMeasures', 'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
 
 # %% ../nbs/11_analysis.ipynb #000e4e1a
 def pairwise(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -320,6 +320,69 @@ def coverage(p_fake: np.ndarray, p_real: np.ndarray, min_frac: float = 0.01) -> 
     ent = lambda p: float(-(p[p > 0] * np.log(p[p > 0])).sum())
     return {"tv": float(0.5 * np.abs(p_fake - p_real).sum()), "classes_fake": int((p_fake >= min_frac).sum()),
             "classes_real": int((p_real >= min_frac).sum()), "entropy_ratio": ent(p_fake) / max(ent(p_real), 1e-12)}
+
+# %% ../nbs/11_analysis.ipynb #593447eb
+def face_labels(source: str, parts: dict, attrs=("hair", "eyes")) -> dict | None:
+    """`{split: {attribute: (class names, LongTensor)}}` for the sets of `parts`: from the `labels.csv` in `source`, or the
+    embedded faces' own attributes when `source` is empty; None where a source has no labels."""
+    from anime_gan.data import read_labels, labels_for
+    from anime_gan.procedural import ATTRIBUTES
+    if not source: return {k: {a: (ATTRIBUTES[a], v.attrs[a]) for a in attrs} for k, v in parts.items()}
+    df = read_labels(source)
+    return None if df is None else {k: labels_for(v, df, list(attrs)) for k, v in parts.items()}
+
+class FaceMeasures:
+    """A face judge per resolution of `parts` (`{resolution: {split: ImageSet}}`) and, given `labels` for the splits at
+    `res` (`face_labels`), an attribute classifier there; `width` and the `*_steps` size the classifiers."""
+    def __init__(self, parts: dict, res: int, labels: dict | None = None, *, judge_steps: int = 400, attr_steps: int = 600,
+                 width: int = 32, seed: int = 0, device="cpu"):
+        self.res, self.labels, self.attr_acc = res, labels, None
+        self.judges = {r: fit_face_judge(p["train"].images, p["val"].images, steps=judge_steps, seed=seed, device=device,
+                                         width=width) for r, p in parts.items()}
+        self.judge = self.judges[res]
+        if labels is not None:
+            tr = parts[res]
+            self.attr_net = fit_attribute_classifier(tr["train"].images, labels["train"], steps=attr_steps, seed=seed,
+                                                     device=device, width=width)
+            self.attr_acc = attribute_accuracy(self.attr_net, tr["val"].images, labels["val"])
+            self.real_dist = class_distribution(self.attr_net, tr["test"].images)
+
+    def valid(self, *res) -> bool:
+        "Whether the judges at `res` (default: all) passed their validation."
+        return all(self.judges[r].valid for r in (res or self.judges) if r in self.judges)
+
+    def row(self, x: torch.Tensor, r: int | None = None) -> dict:
+        """Samples `x` at resolution `r` (default: `res`): the judge's recognisable-face % (NaN where it failed its
+        validation) and its complement; at `res` with labels, per attribute the total variation to the real test faces'
+        class distribution and the classes present (fake/real)."""
+        r = self.res if r is None else r
+        row = {"recognisable_%": 100 * self.judges[r].rate(x) if self.judges[r].valid else float("nan")}
+        row["unrecognisable_%"] = 100 - row["recognisable_%"]
+        for a, p in (class_distribution(self.attr_net, x).items() if self.labels is not None and r == self.res else ()):
+            cv = coverage(p, self.real_dist[a])
+            row[f"{a}_tv"], row[f"{a}_classes"] = cv["tv"], f"{cv['classes_fake']}/{cv['classes_real']}"
+        return row
+
+    def table(self): return judge_table(self.judges)
+
+    def notes(self) -> list:
+        "How the judges were made and validated (for `table` and the tables that use their numbers)."
+        j, v = self.judge, self.judge.validation
+        acc = ", ".join(f"{k} {100 * a:.1f} %" for k, a in self.attr_acc.items()) if self.attr_acc else "— (no labels)"
+        return [f"held-out faces: the validation split ({v['n_held_out']} at {self.res}²); every control is made from them; "
+                "trained on the train split against " + "; ".join(CONTROL_NAMES[k] for k in SCRAMBLES),
+                "a set's rate counts an image only if it is accepted and no earlier image of the set nearly copies it (distance "
+                f"between 16×16 thumbnails ≤ {j.min_dist:.4f}: a fifth of the 1st percentile of real nearest-neighbour "
+                "distances)",
+                "judges: " + ", ".join(f"{r}² {'valid' if x.valid else 'NOT valid'}" for r, x in self.judges.items())
+                + "; a valid judge's recognisable-face columns and claims are shown, an invalid one's withheld",
+                f"recognisable_%: share of samples the face judge accepts (near-copies within the set not counted again); "
+                f"validation on {v.get('n_held_out')} held-out faces: accepts {100 * v['accept_real']:.1f} % of real, "
+                + ", ".join(f"{100 * v[f'accept_{k}']:.1f} % of {k}" for k in FACE_CONTROLS)
+                + (" → valid" if j.valid else " → NOT valid (needs ≥ 95 % / ≤ 5 %), so its claims are withheld")
+                + " (table_face_judge.md)",
+                "hair_tv / eyes_tv: total variation between the attribute classifier's class distribution on the samples and "
+                "on real test faces (0 = same, 1 = disjoint: a mode-collapse measure); classifier held-out accuracy " + acc]
 
 # %% ../nbs/11_analysis.ipynb #2fd22e73
 JUDGE_NEGATIVES = ("patches", "noise", "blur")            # what the judge learns to call `none`

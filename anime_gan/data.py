@@ -16,7 +16,8 @@ from .safety import check_zip, read_member, atomic_write
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'PROCEDURAL', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
            'decode_image', 'ImageSet', 'dataset_key', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8',
-           'Augment', 'hue_shift', 'rotate', 'diff_augment', 'group_by_folder', 'read_labels', 'labels_for']
+           'Augment', 'hue_shift', 'rotate', 'diff_augment', 'group_by_folder', 'named_groups', 'read_labels',
+           'labels_for']
 
 # %% ../nbs/02_data.ipynb #9d6d6689
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -127,10 +128,17 @@ class ImageSet:
         if len(self) <= n: return self
         return self.subset(torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n].sort().values)
     def manifest(self) -> dict:
-        "A JSON-ready record of what this set is and what was dropped (with reasons)."
-        return {"source": self.source or "procedural", "n_images": len(self), "resolution": self.resolution,
+        """A JSON-ready record of what this set is and what was dropped (with reasons); the source by its file name, never
+        by a path of the machine that prepared it."""
+        return {"source": Path(self.source).name if self.source else "procedural", "n_images": len(self),
+                "resolution": self.resolution,
                 "content_hash": self.content_hash, "key": self.key, "n_skipped": len(self.skipped),
                 "skipped": [{"file": n, "reason": r} for n, r in self.skipped], "n_other_files": self.n_other_files}
+    def note(self) -> str:
+        "The set in one line, for a table's notes: source file name, size, resolution, content hash."
+        src = Path(self.source).name if self.source and not self.source.startswith("procedural:") else "embedded procedural " + (
+            self.source[11:] if self.source else "faces")
+        return f"{src} ({len(self)} images at {self.resolution}², content sha256 {self.content_hash[:16]}…)"
 
 def dataset_key(content_hash: str, resolution: int, min_size: int) -> str:
     "The one key of prepared pixels: what the source holds and how it was prepared."
@@ -313,6 +321,18 @@ def group_by_folder(s: ImageSet, groups=None) -> dict:
     missing = [g for g in groups if g not in found]
     if missing: raise ValueError(f"{s.source}: no images in folder(s) {missing}; folders with images: {found}")
     return {g: s.subset([i for i, f in enumerate(folders) if f == g]) for g in groups}
+
+def named_groups(data: str, names: list, cfg_of, **prep_kw) -> tuple[dict, dict, list]:
+    """The image sets `names` from `data`: a comma list of sources, one per name in order, or one folder or zip with a
+    sub-folder per name (`group_by_folder`); `cfg_of(source)` is the `DataCfg` a source is prepared with. Returns
+    `{name: ImageSet}`, `{name: where it came from}` (by file name, never a machine's path) and the prepared sources."""
+    if "," in data:
+        paths = [p.strip() for p in data.split(",") if p.strip()]
+        if len(paths) != len(names): raise ValueError(f"data lists {len(paths)} sources but {len(names)} names: {names}")
+        sources = [prepare(cfg_of(p), **prep_kw) for p in paths]
+        return dict(zip(names, sources)), {g: Path(p).name for g, p in zip(names, paths)}, sources
+    pool = prepare(cfg_of(data), **prep_kw)
+    return group_by_folder(pool, names), {g: f"{Path(data).name} / {g}/" for g in names}, [pool]
 
 def read_labels(source, filename: str = "labels.csv"):
     "The `labels.csv` inside a data folder or zip (anywhere in it) as a DataFrame keyed by file stem, or `None`."

@@ -14,7 +14,8 @@ from .config import to_dict
 from .safety import atomic_write
 from .study import (judge_claims, plan, run_id, slug, make_record,
                              training_record, thin, write_record, read_records, reference,
-                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table, variant_key)
+                             runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table, variant_key,
+                             JUDGE_RULE, BUDGET_RULE)
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images', 'seed_summary',
@@ -123,6 +124,12 @@ class Study:
         self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
         self.recs, self.used = read_records(self.rec_dir), {}
         self.train_missing, self.missing = train_missing, []      # False: only runs with records; a str: see `may_train`
+
+    def rules(self, value: str, more: str = ""):
+        """The study's two rules as Markdown, to state before any number: the judge's (`study.JUDGE_RULE`) with what a run's
+        `value` is in this paper, and the budget check's (`study.BUDGET_RULE`), then `more`."""
+        from IPython.display import Markdown
+        return Markdown(f"**Verdicts.** {JUDGE_RULE} {value}\n\n**Budget.** {BUDGET_RULE}." + (f" {more}" if more else ""))
 
     def may_train(self, name: str) -> bool:
         """Whether the run `name` may train here: `train_missing` True, or a string of run-name globs one of which it matches
@@ -276,6 +283,7 @@ class Study:
         t = judge_claims(claims, runs, curves)[["claim", "source", "verdict", "evidence", "quote"]]
         more = [{"claim": k, "source": s, "verdict": "inconclusive", "evidence": why, "quote": q}
                 for k, (s, q, why) in (untested or {}).items()]
+        if self.missing: print("runs without records (not trained: train_missing=False):", *self.missing, sep="\n- ")
         return self.table(pd.concat([t, pd.DataFrame(more, columns=t.columns)], ignore_index=True), "claims", notes)
 
     def config(self, variant: str, n_train: int, *more: dict, name: str | None = None, seed: int | None = None,
@@ -283,6 +291,12 @@ class Study:
         "`variant`'s run config under this profile (see `Profile.config`), on this study's device."
         return self.P.config(variant, n_train, {"train.device": self.device}, *more, name=name,
                              seed=self.seed if seed is None else seed, key=key)
+
+    @staticmethod
+    def merge(results: list) -> dict:
+        "Several `fid_runs` results as one: their `records` together, their `runs` and `curves` tables concatenated."
+        return {"records": {k: r for R in results for k, r in R["records"].items()},
+                **{t: pd.concat([R[t] for R in results], ignore_index=True) for t in ("runs", "curves")}}
 
     @staticmethod
     def run_name(variant: str, seed: int, key: str | None = None) -> str:
@@ -308,6 +322,17 @@ class Study:
             "sessions": r.sessions, "config": to_dict(cfg), **({"shared_with": str(other)} if other else {})}
         return r
 
+    def generator(self, label: str, variant: str, data, seed: int, *more: dict, key: str | None = None):
+        """G at the last snapshot of the run (`label`, `seed`) on `data` (its config as `run` makes it), from its run folder:
+        a record keeps numbers, not weights, so without the folder this is an error that names it."""
+        from anime_gan.train import load_snapshot, snapshots
+        cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key)
+        d = self.run_dir(cfg, data, self.run_name(variant, seed, key))
+        if not len(snaps := snapshots(d)):
+            raise FileNotFoundError(f"{label!r} seed {seed}: no snapshot of G in its run folder {d} (a record keeps no "
+                                    "weights: train the run here to have one)")
+        return load_snapshot(snaps.file.iloc[-1], cfg, self.dev)
+
     def shared(self, cfg, data) -> Path | None:
         "Another paper's finished run of `cfg` on `data` under this profile (`shared_run`), or None (also when not sharing)."
         return shared_run(cfg, data.key, self.share, self.profile) if self.share else None
@@ -317,6 +342,11 @@ class Study:
         from anime_gan.metrics import get_inception
         self._inc = get_inception(self.dev)
         return self._inc
+
+    def weights_note(self) -> str:
+        "Which FID Inception weights scored this study, for a table's notes."
+        inc = self.inception()
+        return f"InceptionV3 weights {inc.weights_source} sha256 {inc.weights_sha256[:16]}…"
 
     def note(self) -> str:
         "The profile in one line, for a table's notes."
@@ -366,14 +396,18 @@ class Study:
         return None if kind is None else procedural_judge(kind, {"faces": "hair", "figures": "colour"}[kind],
                                                           data.resolution, **judge_kw)
 
-    def finish(self, **fields) -> dict:
-        "Write `provenance.json`: profile, device, code, weights, wall time, every run's training; then list the folder."
-        inc = self._inc
+    def finish(self, seeds: dict | None = None, **fields) -> dict:
+        """Write `provenance.json`: profile, device, code, weights, wall time, every run's training, the training seeds of
+        each model whose records this session used (beside the other `seeds`: split, samples, …); then list the folder."""
+        inc, train = self._inc, {}
+        for k in self.used: train.setdefault(self.recs[k]["label"], []).append(self.recs[k]["seed"])
+        seeds = {**({"train": {k: sorted(v) for k, v in train.items()}} if train else {}), **(seeds or {})}
         weights = None if inc is None else {"file": Path(inc.weights_path).name, "source": inc.weights_source,
                                             "sha256": inc.weights_sha256}
         prov = provenance(paper=self.paper, profile=self.profile, profile_settings=to_dict(self.P),
                           git_sha_at_start=self.sha, device=device_name(self.dev), fid_weights=weights,
-                          wall_seconds=round(time.time() - self.t0, 1), **fields, runs=self.trained,
+                          wall_seconds=round(time.time() - self.t0, 1), **fields, **({"seeds": seeds} if seeds else {}),
+                          runs=self.trained,
                           **({"records": {k: {"used": u, "commits": self.recs[k]["training"]["commits"],
                                               "clean": self.recs[k]["training"]["clean"]} for k, u in self.used.items()}}
                              if self.used else {}),

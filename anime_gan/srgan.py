@@ -10,7 +10,7 @@ from .data import to_float, to_uint8
 
 # %% auto #0
 __all__ = ['lowres', 'ResBlock', 'SubPixelUp', 'SRResNet', 'SRDiscriminator', 'build_srgan', 'sr_input', 'vgg19_weights_path',
-           'VGGContent', 'content_loss', 'upscale', 'bicubic', 'downscale', 'psnr', 'ssim']
+           'VGGContent', 'content_loss', 'upscale', 'bicubic', 'downscale', 'psnr', 'ssim', 'sr_scores']
 
 # %% ../nbs/10_srgan.ipynb #2eadff9b
 def lowres(x: torch.Tensor, scale: int = 2, noise: float = 0.0) -> torch.Tensor:
@@ -146,3 +146,15 @@ def ssim(a: torch.Tensor, b: torch.Tensor, window: int = 11, sigma: float = 1.5)
     c1, c2 = (0.01 * 255) ** 2, (0.03 * 255) ** 2
     s = ((2 * mx * my + c1) * (2 * cxy + c2)) / ((mx ** 2 + my ** 2 + c1) * (vx + vy + c2))
     return s.mean((1, 2, 3))
+
+# %% ../nbs/10_srgan.ipynb #79393cd1
+def sr_scores(upscalers: dict, hr_test: torch.Tensor, generated: torch.Tensor, fid) -> tuple[dict, dict]:
+    """Each of `upscalers` (name → function from uint8 images to uint8 images at twice the size) on the held-out uint8
+    `hr_test` faces downscaled and upscaled back (`psnr_db`, `ssim`: means over the faces) and on `generated` faces
+    (`fid_upscaled_generated`: `fid` of the upscaled set); returns the scores and the upscaled generated faces by name."""
+    scores, ups = {}, {}
+    for k, up in upscalers.items():
+        y, ups[k] = up(downscale(hr_test)), up(generated)
+        scores[k] = {"psnr_db": psnr(y, hr_test).mean().item(), "ssim": ssim(y, hr_test).mean().item(),
+                     "fid_upscaled_generated": fid(ups[k])}
+    return scores, ups
