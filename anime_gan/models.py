@@ -12,7 +12,7 @@ from .layers import SE, CMHSA, UpBlock, conv, norm_layer
 
 # %% auto #0
 __all__ = ['G_BLOCKS', 'D_BLOCKS', 'ARCHS', 'Generator', 'Discriminator', 'Encoder', 'init_dcgan', 'build_dcgan', 'n_params',
-           'Arch', 'register_arch', 'arch_of', 'build_models']
+           'Arch', 'register_arch', 'arch_of', 'build_models', 'conv_layers']
 
 # %% ../nbs/04_models.ipynb #411a9b90
 G_BLOCKS: dict[str, Callable] = {
@@ -152,3 +152,9 @@ def arch_of(m: ModelCfg) -> Arch:
 def build_models(m: ModelCfg, res: int) -> dict:
     "`{'G': ..., 'D': ...}` (+ `'E'`) of `m.arch`, built from its section `m.<arch>`."
     return arch_of(m).build(getattr(m, m.arch), res, m.z_dim)
+
+def conv_layers(m: ModelCfg, res: int) -> str:
+    "G's and D's (transposed) convolution layers as built at `res`, as `G/D` (a network's depth as a paper counts it)."
+    count = lambda net: sum(isinstance(x, (nn.Conv2d, nn.ConvTranspose2d)) for x in net.modules())
+    nets = build_models(m, res)
+    return f"{count(nets['G'])}/{count(nets['D'])}"

@@ -239,13 +239,20 @@ class Study:
                 "floor": floor,
                 "n": n}
 
-    def fid_table(self, R: dict, beside: dict | None = None) -> pd.DataFrame:
+    def fid_table(self, R: dict, beside: dict | None = None, columns=(), same=()) -> pd.DataFrame:
         """A `fid_runs` result `R` per model: FID/KID mean ± std over its training runs (`clean seeds`: how many on committed
         code), kimg, minutes, N with the real-vs-real floor at N, the budget check (`study.budget_table` of its curves) and
-        the procedural judge's rate where the records carry it; `beside`: columns to add (name → {model: value})."""
+        the procedural judge's rate where the records carry it; `columns`: more per-run values of `R["runs"]` summarised
+        the same way (those with any value); `same`: values of each model's first record (settings, not measurements);
+        `beside`: columns to add (name → {model: value})."""
         runs, n = R["runs"], R["n"]
         if not len(runs): return pd.DataFrame(columns=["model"])
-        t = seed_summary(runs, "model", ["fid", "kid", "train_min"], keep=["kimg", "steps"])
+        more = [c for c in columns if c in runs and runs[c].notna().any()]
+        t = seed_summary(runs, "model", ["fid", "kid", "train_min", *more], keep=["kimg", "steps"])
+        for k in same:
+            first = {}
+            for r in R["records"].values(): first.setdefault(r["label"], r.get(k))
+            t[k] = t.model.map(first)
         t["clean seeds"] = t.model.map(runs.groupby("model").clean.sum())
         t["N"], t["floor FID (real vs real, same N)"] = n, R["floor"][n]["fid"]
         if len(R["curves"]):
