@@ -11,7 +11,7 @@ from typing import Callable
 # %% auto #0
 __all__ = ['LOSSES', 'd_loss', 'g_loss', 'gradient_penalty', 'clip_weights', 'kl_divergence', 'r1_penalty', 'path_lengths',
            'path_length_penalty', 'Regulariser', 'GradientPenalty', 'R1', 'PathLength', 'Content', 'VAETerms', 'Micro',
-           'GANLoss', 'Adversarial', 'frozen']
+           'double_backward', 'GANLoss', 'Adversarial', 'frozen']
 
 # %% ../nbs/05_losses.ipynb #b2e02f76
 LOSSES = ("bce", "wgan", "wgan-gp", "hinge")
@@ -136,6 +136,11 @@ class Micro:
     alpha: torch.Tensor | None = None        # WGAN-GP: mixing weights drawn for the global batch
     fake: torch.Tensor | None = None         # G's output with its graph, kept by the D phase for the G phase (one forward)
 
+def double_backward(cfg) -> dict:
+    """Which networks the penalties of loss config `cfg` differentiate twice through (path length: G; gradient penalty or R1:
+    D), as `GANLoss` builds them; torch.compile leaves them alone, and SyncBatchNorm, which has no double backward, too."""
+    return {"G": cfg.pl_weight > 0, "D": cfg.kind == "wgan-gp" or cfg.r1_gamma > 0, "E": False}
+
 class GANLoss:
     "The losses of one run, by phase: `d_phase` and `g_phase` accumulate one micro-batch's gradients each."
     def __init__(self, cfg, G, D, E=None, *, g_input=None, diffaug=None, autocast=contextlib.nullcontext,
@@ -155,7 +160,7 @@ class GANLoss:
 
     @property
     def double_backward(self) -> dict:
-        "Which networks a penalty differentiates twice through (torch.compile leaves them alone)."
+        "Which networks a penalty differentiates twice through (`double_backward`)."
         return {"G": self.pl is not None, "D": bool(self.d_regs), "E": False}
 
     def d_phase(self, mb: Micro, d_step: int, div: int = 1, keep_fake: bool = False) -> dict:

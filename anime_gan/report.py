@@ -120,7 +120,7 @@ class Study:
         self.share = (None if runs_dir else root / "runs") if share == "auto" else share and Path(share)
         self.device, self.dev = device, pick_device(device)
         print(f"{paper} · profile {profile} · {device_name(self.dev)} · {precision(self.dev)}")   # what the runs use
-        self.progress, self.trained, self._inc, self.judges = profile != "tiny", {}, None, {}
+        self.progress, self.trained, self._inc, self.judges, self._rates = profile != "tiny", {}, None, {}, {}
         self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
         self.recs, self.used = read_records(self.rec_dir), {}
         self.train_missing, self.missing = train_missing, []      # False: only runs with records; a str: see `may_train`
@@ -377,13 +377,16 @@ class Study:
         """On the embedded procedural data: `{model: % of its samples whose attribute the judge recognises}` (faces: hair
         colour, figures: garment colour; `analysis.procedural_judge`), written as `learned_<kind>_<res>.csv/md` with the judge's
         validation and the rate on the training images themselves. `{}` on real data (no ground truth). A value of
-        `samples` may be a rate already measured, as (%, N) (from a run's record)."""
+        `samples` may be a rate already measured, as (%, N) (from a run's record). The table keeps every model measured on
+        that kind and resolution in this session (a notebook may score its models in several groups)."""
         judge = self.learned_judge(data, **judge_kw)
         if judge is None or not samples: return {}
         kind, attr = self._kind(data), {"faces": "hair", "figures": "colour"}[self._kind(data)]
         rates = {k: v[0] if isinstance(v, tuple) else 100 * judge.rate(v) for k, v in samples.items()}   # (%, N): a record's
-        rows = [{"model": k, f"{attr} recognised %": r, "N": v[1] if isinstance(v, tuple) else len(v)}
-                for (k, r), v in zip(rates.items(), samples.values())]
+        seen = self._rates.setdefault(f"{kind}_{data.resolution}", {})
+        seen |= {k: {"model": k, f"{attr} recognised %": r, "N": v[1] if isinstance(v, tuple) else len(v)}
+                 for (k, r), v in zip(rates.items(), samples.values())}
+        rows = list(seen.values())
         rows.append({"model": "training images", f"{attr} recognised %": 100 * judge.rate(data.images[:256]),
                      "N": min(256, len(data))})
         v = ", ".join(f"{k} {x:.3f}" if isinstance(x, float) else f"{k} {x}" for k, x in judge.validation.items())

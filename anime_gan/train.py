@@ -24,7 +24,7 @@ from .safety import (save_checkpoint, load_checkpoint, atomic_write, RunLock, Tr
                               divergence_message, oom_advice)
 from .distributed import dist_info, rank_device, shard, all_mean, sync_batchnorm, ddp
 from .models import build_models, arch_of
-from .losses import GANLoss, GradientPenalty, Micro
+from .losses import GANLoss, GradientPenalty, Micro, double_backward
 
 # %% auto #0
 __all__ = ['FLUSH_EVERY', 'Stream', 'seed_of', 'Batches', 'make_optimizer', 'EMA', 'same_run', 'run_key', 'Checkpoint',
@@ -186,7 +186,7 @@ class Setup:
         nets = {k: v.to(dev) for k, v in build_models(m, data.resolution).items()}
         self.ema = EMA(nets["G"], t.ema, t.ema_rampup)
         self.mf = torch.channels_last if t.channels_last else torch.contiguous_format
-        twice = {"D": cfg.loss.kind == "wgan-gp" or cfg.loss.r1_gamma > 0, "G": cfg.loss.pl_weight > 0}   # double backward
+        twice = double_backward(cfg.loss)                            # nets a penalty differentiates twice through
         self.nets = {k: sync_batchnorm(v, dev, twice.get(k, False)).to(memory_format=self.mf)
                      for k, v in nets.items()}                                      # BatchNorm over the global batch
         if self.ema.G is not None: self.ema.G = self.ema.G.to(memory_format=self.mf)
