@@ -75,7 +75,8 @@ def evidence(v: dict) -> str:
 # %% ../nbs/19_study.ipynb #1a143ea1
 @dataclass
 class Claim:
-    "A beats B in `metric` at `where` (`end`, `kimg=K` or `seconds=T`); `source` the paper (with its words in `quote`) or ours."
+    """A beats B in `metric` at `where` (`end`, `kimg=K` or `seconds=T`); `source` the paper (with its words in `quote`) or
+    ours; `left`: what would settle it where this profile cannot (e.g. GPU work), said with an inconclusive verdict."""
     a: str
     b: str
     metric: str = "fid"
@@ -84,6 +85,7 @@ class Claim:
     source: str = "ours"
     quote: str = ""
     text: str = ""
+    left: str = ""
 
     def __post_init__(self):
         if self.source not in ("paper", "ours"):
@@ -128,6 +130,7 @@ def judge_claims(claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None =
         if da or db: v["reason"] += f"; {da}/{db} runs from a dirty tree not counted"
         missing = [s for s in (c.a, c.b) if not (runs[by] == s).any()]
         if missing: v["reason"] = f"{' and '.join(missing)} not trained here"
+        if c.left and v["verdict"] == "inconclusive": v["reason"] += f"; left: {c.left}"
         rows.append({"claim": c.name, "source": c.source, "verdict": v["verdict"], "n_a": v["n_a"], "n_b": v["n_b"],
                      "mean_a": v["mean_a"], "mean_b": v["mean_b"], "diff": v["diff"], "ci_low": v["ci_low"],
                      "ci_high": v["ci_high"], "p": v["p"], "reason": v["reason"], "evidence": evidence(v), "quote": c.quote})
