@@ -143,14 +143,14 @@ class Study:
         return p.assign(record=[any(k.startswith(f"{slug(m)}-s{s}-") for k in self.recs) for m, s in zip(p.model, p.seed)])
 
     def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, redo_dirty: bool = False,
-            key: str | None = None) -> dict:
+            key: str | None = None, at=()) -> dict:
         """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
         else trained (`train`), measured (`measure(result, cfg)` → curve, metrics, files) and written — except a `cpu` or
         `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
         retrain a run whose record says it was trained on such a tree. A run that may not train here (`may_train`) is
         reused if it has a record, else listed in `missing` and gives None. `key`: the profile's entry for this run,
-        when not under `label`."""
-        cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key)
+        when not under `label`; `at`: fractions of its length with a snapshot of G (`config`)."""
+        cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
         if rec is not None and not (redo_dirty and not rec["training"]["clean"] and self.may_train(name)):
@@ -170,6 +170,15 @@ class Study:
         self.recs[name], self.used[name] = rec, "trained"
         return rec
 
+    def run_models(self, models: dict, data, *more: dict, measure, redo_dirty: bool = False, at=()) -> list:
+        """The record (`run`) of every (model, seed) of this profile on `data` (label → variant, or → (variant, profile key):
+        `study.variant_key`), in order; runs without a record that may not train here are left out (listed in `missing`)."""
+        recs = [self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty, key=None if k == label else k,
+                         at=at)                                       # under its label: the run folder as before
+                for label, (v, k) in ((label, variant_key(label, e)) for label, e in models.items())
+                for s in self.P.budget_for(k, v).seeds]
+        return [r for r in recs if r is not None]
+
     def plan_report(self, models: dict, n_train: int, claims: list = (), *more: dict) -> pd.DataFrame:
         """This profile's plan of `models` on `n_train` images, costed from the seconds per kimg its records measured,
         written as `plan.md`, with what would leave one of `claims` unjudged (`study.check_plan`) printed."""
@@ -185,13 +194,14 @@ class Study:
         return p
 
     def fid_runs(self, models: dict, data, ref, ref2, *more: dict, n: int, n_curve: int = 0, redo_dirty: bool = False,
-                 also=None, grid: str = "samples_{variant}.png", columns=()) -> dict:
+                 also=None, grid: str = "samples_{variant}.png", columns=(), at=()) -> dict:
         """Every (model, seed) of this profile on `data` (label → variant, or → (variant, profile key): `study.variant_key`),
         each a record (`run`): reused, or trained and scored against the first images of `ref` — FID/KID at every snapshot
         at N = `n_curve` (the learning curve) and at the end at N = `n` — with the first seed's grid (`grid`, a name with
         `{variant}` or `{label}`) and, on the embedded data, the share of its samples the procedural judge recognises
         (`hair recognised %` on faces, `colour recognised %` on figures, tabled as `learned_<kind>_<res>.md`).
-        `also(result, cfg)` adds to a trained run's record (files, values). The real-vs-real floor (the first images of
+        `also(result, cfg)` adds to a trained run's record (files, values); `at`: fractions of each run's length with a
+        snapshot of G (`config`; `snapshot_at` scores one). The real-vs-real floor (the first images of
         `ref2` against those of `ref`) at each N is kept beside the records. Returns `records`, the per-run table `runs`
         (with the records' own `columns`), the `curves`, the `floor` by N and `n`."""
         from anime_gan.metrics import features, reference_features, compare_features, learning_curve, snapshot_score
@@ -226,10 +236,8 @@ class Study:
                 else: rec["extra"][k] = v
             return rec
 
-        recs = {(label, s): self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty,
-                                     key=None if k == label else k)    # under its label: the run folder as before
-                for label, (v, k) in models.items() for s in self.P.budget_for(k, v).seeds}
-        recs = {k: r for k, r in recs.items() if r is not None}   # runs without records, when not trained: `missing`
+        recs = {(r["label"], r["seed"]): r for r in self.run_models({k: (v, key) for k, (v, key) in models.items()}, data, *more,
+                                                               measure=measure, redo_dirty=redo_dirty, at=at)}
         rates = {r["label"]: tuple(r[k]) for r in recs.values() for k in ("hair recognised %", "colour recognised %") if k in r}
         if rates: self.learned(rates, data, **self.P.params.get("judge", {}))         # learned_<kind>_<res>.md
         self.inception()
@@ -294,10 +302,15 @@ class Study:
         return self.table(pd.concat([t, pd.DataFrame(more, columns=t.columns)], ignore_index=True), "claims", notes)
 
     def config(self, variant: str, n_train: int, *more: dict, name: str | None = None, seed: int | None = None,
-               key: str | None = None):
-        "`variant`'s run config under this profile (see `Profile.config`), on this study's device."
-        return self.P.config(variant, n_train, {"train.device": self.device}, *more, name=name,
-                             seed=self.seed if seed is None else seed, key=key)
+               key: str | None = None, at=()):
+        """`variant`'s run config under this profile (see `Profile.config`), on this study's device; `at`: fractions of the
+        run's length (in kimg, critic images included) at which G is snapshotted too, besides the profile's and the end."""
+        cfg = self.P.config(variant, n_train, {"train.device": self.device}, *more, name=name,
+                            seed=self.seed if seed is None else seed, key=key)
+        if not at: return cfg
+        kimg = cfg.train.steps * cfg.train.batch_size * cfg.train.n_critic / 1000
+        return self.config(variant, n_train, *more, {"train.snapshot_kimg": tuple(sorted(
+            {*cfg.train.snapshot_kimg, *(f * kimg for f in at), kimg}))}, name=name, seed=seed, key=key)
 
     @staticmethod
     def merge(results: list) -> dict:
@@ -329,16 +342,27 @@ class Study:
             "sessions": r.sessions, "config": to_dict(cfg), **({"shared_with": str(other)} if other else {})}
         return r
 
-    def generator(self, label: str, variant: str, data, seed: int, *more: dict, key: str | None = None):
+    def generator(self, label: str, variant: str, data, seed: int, *more: dict, key: str | None = None, at=()):
         """G at the last snapshot of the run (`label`, `seed`) on `data` (its config as `run` makes it), from its run folder:
         a record keeps numbers, not weights, so without the folder this is an error that names it."""
         from anime_gan.train import load_snapshot, snapshots
-        cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key)
+        cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
         d = self.run_dir(cfg, data, self.run_name(variant, seed, key))
         if not len(snaps := snapshots(d)):
             raise FileNotFoundError(f"{label!r} seed {seed}: no snapshot of G in its run folder {d} (a record keeps no "
                                     "weights: train the run here to have one)")
         return load_snapshot(snaps.file.iloc[-1], cfg, self.dev)
+
+    def snapshot_at(self, r, cfg, frac: float, ref, n: int) -> tuple[dict, torch.Tensor]:
+        """The snapshot of G nearest `frac` of the length of the run `r` just trained (`cfg`; `at` gave it its snapshots):
+        its kimg with the FID/KID of `n` of its samples against the first `n` images of `ref`, and those samples."""
+        from anime_gan.metrics import features, reference_features, compare_features
+        from anime_gan.train import load_snapshot, sample, snapshots
+        snaps = snapshots(r.out_dir)
+        q = snaps.iloc[(snaps.kimg - r.kimg * frac).abs().argmin()]
+        x = sample(load_snapshot(q.file, cfg, self.dev), n, seed=self.seed)
+        sc = compare_features(features(x, self.dev), reference_features(ref.images[:n], f"{ref.key}-first{n}", self.dev))
+        return {"kimg": float(q.kimg), "fid": sc["fid"], "kid": sc["kid"]}, x
 
     def shared(self, cfg, data) -> Path | None:
         "Another paper's finished run of `cfg` on `data` under this profile (`shared_run`), or None (also when not sharing)."

@@ -14,8 +14,8 @@ from .safety import atomic_write
 __all__ = ['ALPHA', 'MIN_SEEDS', 'VERDICTS', 'JUDGE_RULE', 'GAIN_MAX', 'BUDGET_RULE', 'RECORD_VERSION', 'REFERENCE',
            'A100_TFLOPS', 'GPU_UTILISATION', 'GPU_ASSUMPTION', 'welch', 'judge', 'evidence', 'Claim', 'at_point',
            'claim_values', 'judge_claims', 'budget_table', 'run_id', 'training_record', 'thin', 'make_record', 'slug',
-           'write_record', 'read_records', 'runs_table', 'curves_table', 'reference', 'variant_key', 'plan',
-           'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg', 'step_flops', 'gpu_hours']
+           'write_record', 'read_records', 'runs_table', 'snapshot_runs', 'curves_table', 'reference', 'variant_key',
+           'plan', 'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg', 'step_flops', 'gpu_hours']
 
 # %% ../nbs/19_study.ipynb #d72d6f91
 ALPHA, MIN_SEEDS = 0.05, 3          # the test's level and the training seeds each side needs to settle a claim
@@ -234,6 +234,18 @@ def runs_table(records, n: int | str, columns=()) -> pd.DataFrame:
                      "kimg": t["kimg"], "steps": t["steps"],                                                    # may lack KID
                      "train_min": round(t["seconds"] / 60, 1), "commit": t["commits"][-1][:12] if t["commits"] else "",
                      "clean": t["clean"], **{c: r.get(c, float("nan")) for c in columns}})
+    return pd.DataFrame(rows)
+
+def snapshot_runs(records, key: str, n: int | str, columns=(), names=("snapshot", "end"), config=()) -> pd.DataFrame:
+    """Two rows per record that holds `key` (the values of a snapshot inside the run, e.g. `report.Study.snapshot_at`'s):
+    `<label> · <names[0]>` with them, `<label> · <names[1]>` with the end of the run (kimg, metrics at N = `n`, the record's
+    own `columns`); both with the seed, clean, and the `config` values named as (column, section, field)."""
+    rows = []
+    for r in records.values() if isinstance(records, dict) else records:
+        if key not in r: continue
+        same = {"model": None, **{c: r["config"][s][f] for c, s, f in config}, "seed": r["seed"], "clean": r["training"]["clean"]}
+        end = {"kimg": r["training"]["kimg"], **r["metrics"][str(n)], **{c: r.get(c) for c in columns}}
+        rows += [{**same, "model": f"{r['label']} · {w}", **v} for w, v in zip(names, (r[key], end))]
     return pd.DataFrame(rows)
 
 def curves_table(records) -> pd.DataFrame:
