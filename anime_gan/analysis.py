@@ -365,11 +365,13 @@ class FaceMeasures:
 
     def table(self): return judge_table(self.judges)
 
-    def notes(self) -> list:
-        "How the judges were made and validated (for `table` and the tables that use their numbers)."
+    def notes(self, *which: str) -> list:
+        """How the judges were made and validated, for `table` (`held_out`, `dedupe`, `judges`) and the tables that use their
+        numbers (`recognisable`, `attributes`): the notes named in `which`, in that order, or all of them."""
         j, v = self.judge, self.judge.validation
         acc = ", ".join(f"{k} {100 * a:.1f} %" for k, a in self.attr_acc.items()) if self.attr_acc else "— (no labels)"
-        return [f"held-out faces: the validation split ({v['n_held_out']} at {self.res}²); every control is made from them; "
+        n = dict(zip(("held_out", "dedupe", "judges", "recognisable", "attributes"), [
+                f"held-out faces: the validation split ({v['n_held_out']} at {self.res}²); every control is made from them; "
                 "trained on the train split against " + "; ".join(CONTROL_NAMES[k] for k in SCRAMBLES),
                 "a set's rate counts an image only if it is accepted and no earlier image of the set nearly copies it (distance "
                 f"between 16×16 thumbnails ≤ {j.min_dist:.4f}: a fifth of the 1st percentile of real nearest-neighbour "
@@ -382,7 +384,8 @@ class FaceMeasures:
                 + (" → valid" if j.valid else " → NOT valid (needs ≥ 95 % / ≤ 5 %), so its claims are withheld")
                 + " (table_face_judge.md)",
                 "hair_tv / eyes_tv: total variation between the attribute classifier's class distribution on the samples and "
-                "on real test faces (0 = same, 1 = disjoint: a mode-collapse measure); classifier held-out accuracy " + acc]
+                "on real test faces (0 = same, 1 = disjoint: a mode-collapse measure); classifier held-out accuracy " + acc]))
+        return [n[k] for k in which or n]
 
 # %% ../nbs/11_analysis.ipynb #2fd22e73
 JUDGE_NEGATIVES = ("patches", "noise", "blur")            # what the judge learns to call `none`

@@ -127,6 +127,11 @@ class ImageSet:
         "A fixed random subset of `n` images (seeded, in the set's order), or the whole set when it has no more."
         if len(self) <= n: return self
         return self.subset(torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:n].sort().values)
+    def two_subsets(self, n: int, seed: int = 0) -> tuple:
+        "Two disjoint random subsets of `n` images (seeded, in drawn order): a reference set and a second one for its floor."
+        perm = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
+        if len(self) < 2 * n: raise ValueError(f"{self.note()}: {len(self)} images, fewer than two disjoint subsets of {n}")
+        return self.subset(perm[:n]), self.subset(perm[n:2 * n])
     def manifest(self) -> dict:
         """A JSON-ready record of what this set is and what was dropped (with reasons); the source by its file name, never
         by a path of the machine that prepared it."""

@@ -247,12 +247,14 @@ class Study:
                 "floor": floor,
                 "n": n}
 
-    def fid_table(self, R: dict, beside: dict | None = None, columns=(), same=()) -> pd.DataFrame:
+    def fid_table(self, R: dict | list, beside: dict | None = None, columns=(), same=()) -> pd.DataFrame:
         """A `fid_runs` result `R` per model: FID/KID mean ± std over its training runs (`clean seeds`: how many on committed
         code), kimg, minutes, N with the real-vs-real floor at N, the budget check (`study.budget_table` of its curves) and
         the procedural judge's rate where the records carry it; `columns`: more per-run values of `R["runs"]` summarised
         the same way (those with any value); `same`: values of each model's first record (settings, not measurements);
-        `beside`: columns to add (name → {model: value})."""
+        `beside`: columns to add (name → {model: value}). A list of results: their tables one below the other."""
+        if isinstance(R, list):
+            return pd.concat([self.fid_table(r, beside, columns, same) for r in R], ignore_index=True)
         runs, n = R["runs"], R["n"]
         if not len(runs): return pd.DataFrame(columns=["model"])
         more = [c for c in columns if c in runs and runs[c].notna().any()]
@@ -290,6 +292,16 @@ class Study:
         for ax, k in zip(g.axes.flat, g.col_names if col else [None]):
             ax.axhline(floors[k] if col else floors, ls="--", c="grey", label="real vs real (same N)")
         return self.figure(g.figure, name)
+
+    def curves_report(self, curves: pd.DataFrame, floors, note: str, name: str = "learning_curves", col: str | None = None,
+                      plot=None, budget: str | None = ""):
+        """Learning curves (`fid_runs` results' `curves`) as `<name>.csv/.md` with `note`, as `<name>.png` (`curve_figure` of
+        `plot(curves)`, or of all of them; `floors` and `col` as there), and their budget check as `budget.md` with its rule
+        (`study.BUDGET_RULE`) and the `budget` text after it (None: no budget table); nothing when there are no curves."""
+        if not len(curves): return
+        self.table(curves, name, notes=[note])
+        self.curve_figure(curves if plot is None else plot(curves), floors, f"{name}.png", col)
+        if budget is not None: self.table(budget_table(curves), "budget", notes=[f"budget adequate: {BUDGET_RULE}{budget}"])
 
     def judge(self, claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None = None, notes: list | None = None,
               untested: dict | None = None) -> pd.DataFrame:
