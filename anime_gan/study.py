@@ -76,7 +76,7 @@ def evidence(v: dict) -> str:
 @dataclass
 class Claim:
     """A beats B in `metric` at `where` (`end`, `kimg=K` or `seconds=T`); `source` the paper (with its words in `quote`) or
-    ours; `left`: what would settle it where this profile cannot (e.g. GPU work), said with an inconclusive verdict."""
+    ours; `left`: what would settle it where this profile cannot (GPU work, say), told where seeds are short."""
     a: str
     b: str
     metric: str = "fid"
@@ -130,7 +130,8 @@ def judge_claims(claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None =
         if da or db: v["reason"] += f"; {da}/{db} runs from a dirty tree not counted"
         missing = [s for s in (c.a, c.b) if not (runs[by] == s).any()]
         if missing: v["reason"] = f"{' and '.join(missing)} not trained here"
-        if c.left and v["verdict"] == "inconclusive": v["reason"] += f"; left: {c.left}"
+        if c.left and v["verdict"] == "inconclusive" and min(v["n_a"], v["n_b"]) < MIN_SEEDS:   # short of seeds: what
+            v["reason"] += f"; left: {c.left}"                                                   # would give them
         rows.append({"claim": c.name, "source": c.source, "verdict": v["verdict"], "n_a": v["n_a"], "n_b": v["n_b"],
                      "mean_a": v["mean_a"], "mean_b": v["mean_b"], "diff": v["diff"], "ci_low": v["ci_low"],
                      "ci_high": v["ci_high"], "p": v["p"], "reason": v["reason"], "evidence": evidence(v), "quote": c.quote})
