@@ -87,9 +87,10 @@ def show_images(paths: dict, ncols: int = 3, size: float = 3.2):
     return fig
 
 # %% ../nbs/08_report.ipynb #5cf2c3ba
-def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = ()) -> pd.DataFrame:
+def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = (), first: dict | None = None) -> pd.DataFrame:
     """Mean and std (ddof 1; empty for one seed) of `cols` per value of `by`, in order of first appearance, with the seed
-    count; `keep`: columns the same on every seed of a group (a config, a budget), carried once (an error if they differ)."""
+    count; `keep`: columns the same on every seed of a group (a config, a budget), carried once (an error if they differ);
+    `first`: a row put above them, of something measured once (real images, a fixed method), its values as `<col> mean`."""
     g = per_seed.groupby(by, sort=False)
     out = pd.DataFrame({by: list(g.groups)})
     for c in keep:
@@ -101,7 +102,7 @@ def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = ()) -
     for c in cols:
         out[f"{c} mean"], out[f"{c} std"] = g[c].mean().values, g[c].std(ddof=1).values
     out["seeds"] = g.size().values
-    return out
+    return out if first is None else pd.concat([pd.DataFrame([first]), out], ignore_index=True)[out.columns]
 
 # %% ../nbs/08_report.ipynb #0b74758f
 class Study:
@@ -247,14 +248,18 @@ class Study:
                 "floor": floor,
                 "n": n}
 
-    def fid_table(self, R: dict | list, beside: dict | None = None, columns=(), same=()) -> pd.DataFrame:
+    def fid_table(self, R: dict | list, beside: dict | None = None, columns=(), same=(),
+                  first: dict | None = None) -> pd.DataFrame:
         """A `fid_runs` result `R` per model: FID/KID mean ± std over its training runs (`clean seeds`: how many on committed
         code), kimg, minutes, N with the real-vs-real floor at N, the budget check (`study.budget_table` of its curves) and
         the procedural judge's rate where the records carry it; `columns`: more per-run values of `R["runs"]` summarised
         the same way (those with any value); `same`: values of each model's first record (settings, not measurements);
-        `beside`: columns to add (name → {model: value}). A list of results: their tables one below the other."""
-        if isinstance(R, list):
-            return pd.concat([self.fid_table(r, beside, columns, same) for r in R], ignore_index=True)
+        `beside`: columns to add (name → {model: value}). A list of results: their tables one below the other. `first`: a
+        row above them (`seed_summary`), e.g. real images measured like the samples."""
+        if first is not None:
+            t = self.fid_table(R, beside, columns, same)
+            return pd.concat([pd.DataFrame([first]), t], ignore_index=True)[t.columns]
+        if isinstance(R, list): return pd.concat([self.fid_table(r, beside, columns, same) for r in R], ignore_index=True)
         runs, n = R["runs"], R["n"]
         if not len(runs): return pd.DataFrame(columns=["model"])
         more = [c for c in columns if c in runs and runs[c].notna().any()]
