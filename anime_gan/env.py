@@ -48,15 +48,20 @@ def precision(device, amp: bool = True) -> str:
     return "fp16" if d.type == "cuda" and torch.cuda.get_device_capability(d) >= (7, 0) else "fp32"
 
 # %% ../nbs/00_env.ipynb #edd49c41
-def git_sha(repo=".") -> str:
+def git_sha(repo=".", library="auto") -> str:
     """The current commit (`-dirty` when tracked files anywhere in the checkout differ, `papers_results/` aside), or `unknown`
-    outside git. The check covers the whole checkout from any folder in it (a paper notebook runs in `nbs/papers/`)."""
-    run = lambda *a: subprocess.run(["git", *a], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+    outside git. The check covers the whole checkout from any folder in it (a paper notebook runs in `nbs/papers/`). Also
+    `-dirty` when the library (`auto`: this package's folder; None: not checked) was imported from another git checkout than
+    `repo`'s (a `PYTHONPATH` pointing elsewhere): the code that ran is then not that commit's."""
+    run = lambda *a, cwd=repo: subprocess.run(["git", *a], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
     try:
         sha = run("rev-parse", "HEAD")
         dirty = run("status", "--porcelain", "--untracked-files=no", "--", ":(top)", ":(top,exclude)papers_results")
-        return sha + ("-dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError): return "unknown"
+    if library == "auto": library = Path(__file__).resolve().parent if "__file__" in globals() else None   # a notebook: none
+    try: other = library is not None and run("rev-parse", "--show-toplevel", cwd=library) != run("rev-parse", "--show-toplevel")
+    except (OSError, subprocess.CalledProcessError): other = False            # an installed library: not in a checkout
+    return sha + ("-dirty" if dirty or other else "")
 
 # %% ../nbs/00_env.ipynb #b066b111
 def repo_root() -> Path:
