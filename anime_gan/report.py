@@ -19,7 +19,7 @@ from .study import (judge_claims, plan, run_id, slug, make_record,
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images', 'seed_summary',
-           'Study', 'shared_run']
+           'with_first', 'Study', 'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -102,7 +102,11 @@ def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = (), f
     for c in cols:
         out[f"{c} mean"], out[f"{c} std"] = g[c].mean().values, g[c].std(ddof=1).values
     out["seeds"] = g.size().values
-    return out if first is None else pd.concat([pd.DataFrame([first]), out], ignore_index=True)[out.columns]
+    return with_first(out, first)
+
+def with_first(t: pd.DataFrame, first: dict | None) -> pd.DataFrame:
+    "`t` with the row `first` (its values under `t`'s column names) above it; `t` itself when there is none."
+    return t if first is None else pd.concat([pd.DataFrame([first]), t], ignore_index=True)[t.columns]
 
 # %% ../nbs/08_report.ipynb #0b74758f
 class Study:
@@ -237,8 +241,8 @@ class Study:
                 else: rec["extra"][k] = v
             return rec
 
-        recs = {(r["label"], r["seed"]): r for r in self.run_models({k: (v, key) for k, (v, key) in models.items()}, data, *more,
-                                                               measure=measure, redo_dirty=redo_dirty, at=at)}
+        recs = {(r["label"], r["seed"]): r for r in self.run_models(models, data, *more, measure=measure, redo_dirty=redo_dirty,
+                                                                  at=at)}
         rates = {r["label"]: tuple(r[k]) for r in recs.values() for k in ("hair recognised %", "colour recognised %") if k in r}
         if rates: self.learned(rates, data, **self.P.params.get("judge", {}))         # learned_<kind>_<res>.md
         self.inception()
@@ -256,9 +260,7 @@ class Study:
         the same way (those with any value); `same`: values of each model's first record (settings, not measurements);
         `beside`: columns to add (name → {model: value}). A list of results: their tables one below the other. `first`: a
         row above them (`seed_summary`), e.g. real images measured like the samples."""
-        if first is not None:
-            t = self.fid_table(R, beside, columns, same)
-            return pd.concat([pd.DataFrame([first]), t], ignore_index=True)[t.columns]
+        if first is not None: return with_first(self.fid_table(R, beside, columns, same), first)
         if isinstance(R, list): return pd.concat([self.fid_table(r, beside, columns, same) for r in R], ignore_index=True)
         runs, n = R["runs"], R["n"]
         if not len(runs): return pd.DataFrame(columns=["model"])
@@ -372,14 +374,16 @@ class Study:
 
     def snapshot_at(self, r, cfg, frac: float, ref, n: int) -> tuple[dict, torch.Tensor]:
         """The snapshot of G nearest `frac` of the length of the run `r` just trained (`cfg`; `at` gave it its snapshots):
-        its kimg with the FID/KID of `n` of its samples against the first `n` images of `ref`, and those samples."""
-        from anime_gan.metrics import features, reference_features, compare_features
+        its kimg with the FID/KID of `n` of its samples against the first `n` images of `ref` (`metrics.snapshot_score`, the
+        scorer of the learning curves, cached beside the snapshot), and those samples."""
+        from anime_gan.metrics import reference_features, snapshot_score
         from anime_gan.train import load_snapshot, sample, snapshots
         snaps = snapshots(r.out_dir)
         q = snaps.iloc[(snaps.kimg - r.kimg * frac).abs().argmin()]
-        x = sample(load_snapshot(q.file, cfg, self.dev), n, seed=self.seed)
-        sc = compare_features(features(x, self.dev), reference_features(ref.images[:n], f"{ref.key}-first{n}", self.dev))
-        return {"kimg": float(q.kimg), "fid": sc["fid"], "kid": sc["kid"]}, x
+        key = f"{ref.key}-first{n}"
+        sc = snapshot_score(q.file, cfg, reference_features(ref.images[:n], key, self.dev), key, n, self.seed, self.dev)
+        return {"kimg": float(q.kimg), "fid": sc["fid"], "kid": sc["kid"]}, sample(load_snapshot(q.file, cfg, self.dev), n,
+                                                                                    seed=self.seed)
 
     def shared(self, cfg, data) -> Path | None:
         "Another paper's finished run of `cfg` on `data` under this profile (`shared_run`), or None (also when not sharing)."
