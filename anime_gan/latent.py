@@ -15,7 +15,7 @@ from .stylegan import StyleGenerator, style_bands, EqualConv2d
 # %% auto #0
 __all__ = ['w_of', 'broadcast', 'mix_bands', 'synth', 'style_mixing_grid', 'interpolation_frames', 'save_gif', 'WEncoder',
            'fit_encoder', 'encode', 'project', 'reconstruction_error', 'band_swap_table', 'encoder_report',
-           'w_space_report', 'band_test', 'band_evidence']
+           'w_space_report', 'band_test', 'band_evidence', 'band_record', 'band_notes']
 
 # %% ../nbs/14_latent.ipynb #00eff84d
 def _dev(G): return next(G.parameters()).device
@@ -243,3 +243,25 @@ def band_evidence(table: pd.DataFrame, attr: str, band: str, min_changed: float 
     f = b[f"{attr} follows B"]
     return (f"one training run (the rule needs ≥ 3 a side); {attr} follows B most in the {f.idxmax()} band (the claim: {band}); "
             "follows B: " + ", ".join(f"{k} {v:.2f}" for k, v in f.items()))
+
+# %% ../nbs/14_latent.ipynb #6faa6beb
+def band_record(G: StyleGenerator, figures, *, cls_steps: int = 600, n_pairs: int = 300, seed: int = 0, device=None,
+                out=None) -> dict:
+    """`band_test` of G on the procedural `figures` as values for its run's record: the `band` rows and the `classifier
+    accuracy`; given a folder `out`, G's style mixing is written there too (`style_mixing_figures.png`, through
+    `report.save_grid`) and named in `files`."""
+    from anime_gan.report import save_grid
+    t, acc = band_test(G, figures, cls_steps=cls_steps, n_pairs=n_pairs, seed=seed, device=device)
+    rec = {"band": t.to_dict("records"), "classifier accuracy": acc}
+    if out is not None:
+        mix, ncol, _ = style_mixing_grid(G, n_src=5, n_dst=2, seed=seed)
+        rec["files"] = [save_grid(mix, Path(out) / "style_mixing_figures.png", ncol).name]
+    return rec
+
+def band_notes(rec: dict, figures, n_pairs: int, generator: str) -> list:
+    """The notes under a band-swap table made from `rec` (`band_record`): the classifier's held-out accuracy, `generator`
+    (which G and how good it is: the test is only as good as the generator), the pairs, and each band's w indices."""
+    bands, acc = style_bands(figures.resolution), rec["classifier accuracy"]
+    return ["classifier held-out accuracy on real figures: " + ", ".join(f"{a} {v:.2f}" for a, v in acc.items()),
+            generator, f"{n_pairs} pairs; 'follows B' is over pairs whose predicted attribute differs between A and B",
+            f"bands at {figures.resolution}²: " + ", ".join(f"{b} = w[{min(i)}..{max(i)}]" for b, i in bands.items())]

@@ -385,6 +385,14 @@ class Study:
         return {"kimg": float(q.kimg), "fid": sc["fid"], "kid": sc["kid"]}, sample(load_snapshot(q.file, cfg, self.dev), n,
                                                                                     seed=self.seed)
 
+    def real_fid(self, key: str, a: torch.Tensor, b: torch.Tensor) -> dict:
+        """FID and KID between two sets of real images (uint8), e.g. two batches of one data set: measured once and kept
+        under this study's records by `key` (`study.reference`), so that a regeneration reads them back."""
+        from anime_gan.metrics import features, compare_features
+        return reference(self.rec_dir, key, lambda: {k: v for k, v in compare_features(features(a, self.dev),
+                                                                                     features(b, self.dev)).items()
+                                                     if k in ("fid", "kid")})
+
     def shared(self, cfg, data) -> Path | None:
         "Another paper's finished run of `cfg` on `data` under this profile (`shared_run`), or None (also when not sharing)."
         return shared_run(cfg, data.key, self.share, self.profile) if self.share else None

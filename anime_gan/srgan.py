@@ -9,8 +9,9 @@ from pathlib import Path
 from .data import to_float, to_uint8
 
 # %% auto #0
-__all__ = ['lowres', 'ResBlock', 'SubPixelUp', 'SRResNet', 'SRDiscriminator', 'build_srgan', 'sr_input', 'vgg19_weights_path',
-           'VGGContent', 'content_loss', 'upscale', 'bicubic', 'downscale', 'psnr', 'ssim', 'sr_scores']
+__all__ = ['SR_COLUMNS', 'lowres', 'ResBlock', 'SubPixelUp', 'SRResNet', 'SRDiscriminator', 'build_srgan', 'sr_input',
+           'vgg19_weights_path', 'VGGContent', 'content_loss', 'upscale', 'bicubic', 'downscale', 'psnr', 'ssim',
+           'sr_scores', 'sr_record', 'sr_tables']
 
 # %% ../nbs/10_srgan.ipynb #2eadff9b
 def lowres(x: torch.Tensor, scale: int = 2, noise: float = 0.0) -> torch.Tensor:
@@ -161,3 +162,26 @@ def sr_scores(upscalers: dict, hr_test: torch.Tensor, generated: torch.Tensor, f
         scores[k] = {"psnr_db": psnr(y, hr_test).mean().item(), "ssim": ssim(y, hr_test).mean().item(),
                      "fid_upscaled_generated": fid(ups[k])}
     return scores, ups
+
+# %% ../nbs/10_srgan.ipynb #8f3b4f51
+SR_COLUMNS = ["psnr_db", "ssim", "fid_upscaled_generated"]
+
+def sr_record(G: nn.Module, name: str, hr_test: torch.Tensor, generated: torch.Tensor, fid, grid=None) -> dict:
+    """What an SRGAN run `name` records (a `Study.run_models` measure): `sr_scores` of G and of bicubic, G's FID of the
+    upscaled `generated` faces as its metric at N = len(`hr_test`); given `grid(images, file name)`, the first 16 upscaled
+    generated faces of each upscaler saved as `sr_generated_<name>.png`, G's named in `files`."""
+    sc, ups = sr_scores({"bicubic": bicubic, name: lambda y: upscale(G, y)}, hr_test, generated, fid)
+    files = [grid(u[:16], f"sr_generated_{k.replace(' ', '_')}.png").name for k, u in ups.items()] if grid else []
+    return {"curve": [], "metrics": {str(len(hr_test)): {"fid": sc[name]["fid_upscaled_generated"]}}, "files": files[1:],
+            "extra": {**sc[name], "bicubic": sc["bicubic"], "n_generated": len(generated), "n_heldout": len(hr_test)}}
+
+def sr_tables(records: list, columns=SR_COLUMNS) -> tuple:
+    """SRGAN run records (`sr_record`) as (one row per training run, mean ± std over training runs per model) tables;
+    bicubic, one fixed upscaler, is the summary's first row, its scores from the first record."""
+    import pandas as pd
+    from anime_gan.report import seed_summary
+    from anime_gan.study import runs_table
+    if not records: return pd.DataFrame(), pd.DataFrame()
+    runs = runs_table(records, records[0]["n_heldout"], columns).drop(columns=["fid", "kid"])
+    return runs, seed_summary(runs, "model", [*columns, "train_min"], keep=["steps"],
+                              first={"model": "bicubic", **{f"{c} mean": records[0]["bicubic"][c] for c in columns}})
