@@ -15,11 +15,11 @@ from .safety import atomic_write
 from .study import (judge_claims, plan, run_id, slug, make_record,
                              training_record, thin, write_record, read_records, reference,
                              runs_table, curves_table, plan_cost, check_plan, seconds_per_kimg, budget_table, variant_key,
-                             JUDGE_RULE, BUDGET_RULE)
+                             at_point, JUDGE_RULE, BUDGET_RULE)
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images', 'seed_summary',
-           'with_first', 'Study', 'shared_run']
+           'with_first', 'at_points', 'Study', 'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -107,6 +107,16 @@ def seed_summary(per_seed: pd.DataFrame, by: str, cols: list, keep: list = (), f
 def with_first(t: pd.DataFrame, first: dict | None) -> pd.DataFrame:
     "`t` with the row `first` (its values under `t`'s column names) above it; `t` itself when there is none."
     return t if first is None else pd.concat([pd.DataFrame([first]), t], ignore_index=True)[t.columns]
+
+# %% ../nbs/08_report.ipynb #2d0f78d7
+def at_points(curves: pd.DataFrame, claims: list) -> tuple:
+    """Each run's snapshot where each of `claims` compares (`study.at_point`: at equal kimg, or the last within equal
+    training time), one row per (comparison, run), and their mean ± std over training runs per comparison and model."""
+    comp = pd.concat([at_point(curves, c.where).assign(comparison=c.name) for c in claims], ignore_index=True)
+    comp = comp.assign(train_min=comp.seconds / 60)[["comparison", "model", "seed", "kimg", "train_min", "fid", "kid", "clean"]]
+    summary = pd.concat([seed_summary(c, "model", ["fid", "kid", "kimg", "train_min"]).assign(comparison=k)
+                         for k, c in comp.groupby("comparison", sort=False)], ignore_index=True)
+    return comp, summary[["comparison", *summary.columns[:-1]]]
 
 # %% ../nbs/08_report.ipynb #0b74758f
 class Study:
