@@ -31,18 +31,26 @@ def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict 
         try: pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),
                                  kernel_name=kernel, progress_bar=False, log_output=log_output)
         finally:
-            scrub_paths(out_dir / "notebook.ipynb", nb.resolve().parents[2], data)
+            scrub_paths(out_dir / "notebook.ipynb", nb.resolve().parents[2], data,
+                        [v for v in (extra or {}).values() if isinstance(v, str) and v[:1] in ("/", "~", ".")])
             compact_images(out_dir / "notebook.ipynb")
     return out_dir
 
-def scrub_paths(path: Path, root: Path, data: str = "") -> None:
+def scrub_paths(path: Path, root: Path, data: str = "", more=()) -> None:
     """Name the checkout and the data folder in an executed notebook without this machine's paths: `<root>/x` → `x`,
-    `<data folder>/name.zip` → `name.zip` (committed results name data by file name and content hash)."""
+    `<data folder>/name.zip` → `name.zip` (committed results name data by file name and content hash); `more`: other
+    path parameters (a runs folder, a second data set), named the same way where they lie outside the checkout; the
+    Python environment's folder (in warnings' file names) as `<python>`."""
     if not Path(path).exists(): return
-    text = Path(path).read_text()
-    places = {str(Path(root).resolve())} | ({str(Path(data).expanduser().resolve().parent)} if data else set())
+    text, root = Path(path).read_text(), Path(root).resolve()
+    places = {str(root): "."} | ({str(Path(data).expanduser().resolve().parent): "."} if data else {})
+    for p in more:
+        q = Path(p).expanduser().resolve()
+        if not q.is_relative_to(root): places[str(q.parent)] = "."
     for d in sorted(places, key=len, reverse=True):                # the longer first: a checkout inside the data folder
         text = text.replace(d + "/", "").replace(d, ".")
+    env = Path(sys.prefix).resolve()
+    if not env.is_relative_to(root): text = text.replace(f"{env}/", "<python>/")
     Path(path).write_text(text)
 
 def reproduce(profile: str = "quick", data: str = "", papers=None, out: str | None = None, extra: dict | None = None,
