@@ -43,10 +43,10 @@ def scrub_paths(path: Path, root: Path, data: str = "", more=()) -> None:
     Python environment's folder (in warnings' file names) as `<python>`."""
     if not Path(path).exists(): return
     text, root = Path(path).read_text(), Path(root).resolve()
-    places = {str(root): "."} | ({str(Path(data).expanduser().resolve().parent): "."} if data else {})
+    places = {str(root)} | ({str(Path(data).expanduser().resolve().parent)} if data else set())
     for p in more:
         q = Path(p).expanduser().resolve()
-        if not q.is_relative_to(root): places[str(q.parent)] = "."
+        if not q.is_relative_to(root): places.add(str(q.parent))
     for d in sorted(places, key=len, reverse=True):                # the longer first: a checkout inside the data folder
         text = text.replace(d + "/", "").replace(d, ".")
     env = Path(sys.prefix).resolve()
