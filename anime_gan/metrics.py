@@ -415,8 +415,9 @@ def set_statistics(src, device="cpu", batch_size: int | None = None, resolution:
 
 # %% ../nbs/07_metrics.ipynb #250547e5
 def snapshot_score(snapshot, cfg, ref_feats: np.ndarray, ref_key: str, n: int, seed: int = 0, device="cpu",
-                   kid_subset: int = 1000) -> dict:
-    "FID/KID of `n` samples (sampling seed `seed`) of a snapshot file against `ref_feats`; cached beside the snapshot."
+                   kid_subset: int = 1000, fake: torch.Tensor | None = None) -> dict:
+    """FID/KID of `n` samples (sampling seed `seed`) of a snapshot file against `ref_feats`; cached beside the snapshot.
+    `fake`: those samples when the caller has drawn them already (`train.sample` of the snapshot, the same seed)."""
     import json
     from anime_gan.train import load_snapshot, sample
     inc = get_inception(device)
@@ -424,7 +425,7 @@ def snapshot_score(snapshot, cfg, ref_feats: np.ndarray, ref_key: str, n: int, s
     cache = Path(snapshot).with_suffix(".scores.json")
     done = json.loads(cache.read_text()) if cache.exists() else {}
     if key not in done:
-        fake = sample(load_snapshot(snapshot, cfg, device), n, seed=seed)
+        fake = sample(load_snapshot(snapshot, cfg, device), n, seed=seed) if fake is None else fake
         done[key] = compare_features(features(fake, device), ref_feats, kid_subset)
         atomic_write(cache, json.dumps(done, indent=1))
     return done[key]

@@ -390,10 +390,10 @@ class Study:
         from anime_gan.train import load_snapshot, sample, snapshots
         snaps = snapshots(r.out_dir)
         q = snaps.iloc[(snaps.kimg - r.kimg * frac).abs().argmin()]
-        key = f"{ref.key}-first{n}"
-        sc = snapshot_score(q.file, cfg, reference_features(ref.images[:n], key, self.dev), key, n, self.seed, self.dev)
-        return {"kimg": float(q.kimg), "fid": sc["fid"], "kid": sc["kid"]}, sample(load_snapshot(q.file, cfg, self.dev), n,
-                                                                                    seed=self.seed)
+        key, x = f"{ref.key}-first{n}", sample(load_snapshot(q.file, cfg, self.dev), n, seed=self.seed)   # drawn once
+        sc = snapshot_score(q.file, cfg, reference_features(ref.images[:n], key, self.dev), key, n, self.seed, self.dev,
+                            fake=x)
+        return {"kimg": float(q.kimg), "fid": sc["fid"], "kid": sc["kid"]}, x
 
     def real_fid(self, key: str, a: torch.Tensor, b: torch.Tensor) -> dict:
         """FID and KID between two sets of real images (uint8), e.g. two batches of one data set: measured once and kept
