@@ -19,7 +19,7 @@ from .study import (judge_claims, plan, run_id, slug, make_record,
 
 # %% auto #0
 __all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images', 'seed_summary',
-           'with_first', 'at_points', 'Study', 'shared_run']
+           'with_first', 'at_points', 'at_own_resolution', 'Study', 'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -118,6 +118,20 @@ def at_points(curves: pd.DataFrame, claims: list) -> tuple:
                          for k, c in comp.groupby("comparison", sort=False)], ignore_index=True)
     return comp, summary[["comparison", *summary.columns[:-1]]]
 
+# %% ../nbs/08_report.ipynb #3f85edc8
+def at_own_resolution(data, cfg_data):
+    """`data` as a model configured with `cfg_data` (a `DataCfg`) trains on it: unchanged at its resolution, else the same
+    images prepared from their source at the model's own (WGAN-GP at 128² beside StyleGANs at 64², say). Images that are
+    not the whole of that source (a subset, a split) are an error: they cannot be prepared again from it."""
+    from anime_gan.data import prepare
+    if cfg_data.resolution == data.resolution: return data
+    s = prepare(cfg_data, verbose=False)
+    if (s.content_hash, len(s)) != (data.content_hash, len(data)):
+        raise ValueError(f"{cfg_data.source or 'procedural images'}: a model configured at {cfg_data.resolution}² was given "
+                         f"{len(data)} images at {data.resolution}² that are not the whole of that source (a subset or a "
+                         f"split?): prepare them at {cfg_data.resolution}² and pass those")
+    return s
+
 # %% ../nbs/08_report.ipynb #0b74758f
 class Study:
     "One paper notebook's run: folders, device, profile, clock and code version; it records what it trained."
@@ -164,8 +178,10 @@ class Study:
         `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
         retrain a run whose record says it was trained on such a tree. A run that may not train here (`may_train`) is
         reused if it has a record, else listed in `missing` and gives None. `key`: the profile's entry for this run,
-        when not under `label`; `at`: fractions of its length with a snapshot of G (`config`)."""
+        when not under `label`; `at`: fractions of its length with a snapshot of G (`config`). A model configured at another
+        resolution than `data`'s trains on the same images at its own (`at_own_resolution`)."""
         cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
+        data = at_own_resolution(data, cfg.data)                     # a model at another resolution: the same images at it
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
         if rec is not None and not (redo_dirty and not rec["training"]["clean"] and self.may_train(name)):
@@ -376,7 +392,7 @@ class Study:
         a record keeps numbers, not weights, so without the folder this is an error that names it."""
         from anime_gan.train import load_snapshot, snapshots
         cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
-        d = self.run_dir(cfg, data, self.run_name(variant, seed, key))
+        d = self.run_dir(cfg, at_own_resolution(data, cfg.data), self.run_name(variant, seed, key))
         if not len(snaps := snapshots(d)):
             raise FileNotFoundError(f"{label!r} seed {seed}: no snapshot of G in its run folder {d} (a record keeps no "
                                     "weights: train the run here to have one)")
