@@ -139,6 +139,7 @@ class Study:
                  out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto", train_missing: bool | str = True):
         if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; choose from {list(profiles)}")
         self.t0, self.sha = time.time(), git_sha()                # the code that ran: recorded before anything changes
+        self._own = {}                                            # images prepared at a model's own resolution, once
         self.paper, self.profile, self.P, self.seed = paper, profile, profiles[profile], seed
         try: root = repo_root()
         except FileNotFoundError: root = Path.cwd()
@@ -171,6 +172,13 @@ class Study:
         p = plan(models, self.P, n_train, *more)
         return p.assign(record=[any(k.startswith(f"{slug(m)}-s{s}-") for k in self.recs) for m, s in zip(p.model, p.seed)])
 
+    def own_resolution(self, data, cfg_data):
+        "`at_own_resolution`, prepared once per set of images and data config in this session (not once per seed)."
+        if cfg_data.resolution == data.resolution: return data
+        k = (data.key, repr(cfg_data))
+        if k not in self._own: self._own[k] = at_own_resolution(data, cfg_data)
+        return self._own[k]
+
     def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, redo_dirty: bool = False,
             key: str | None = None, at=()) -> dict:
         """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
@@ -181,7 +189,7 @@ class Study:
         when not under `label`; `at`: fractions of its length with a snapshot of G (`config`). A model configured at another
         resolution than `data`'s trains on the same images at its own (`at_own_resolution`)."""
         cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
-        data = at_own_resolution(data, cfg.data)                     # a model at another resolution: the same images at it
+        data = self.own_resolution(data, cfg.data)                   # a model at another resolution: the same images at it
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
         if rec is not None and not (redo_dirty and not rec["training"]["clean"] and self.may_train(name)):
@@ -392,7 +400,7 @@ class Study:
         a record keeps numbers, not weights, so without the folder this is an error that names it."""
         from anime_gan.train import load_snapshot, snapshots
         cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
-        d = self.run_dir(cfg, at_own_resolution(data, cfg.data), self.run_name(variant, seed, key))
+        d = self.run_dir(cfg, self.own_resolution(data, cfg.data), self.run_name(variant, seed, key))
         if not len(snaps := snapshots(d)):
             raise FileNotFoundError(f"{label!r} seed {seed}: no snapshot of G in its run folder {d} (a record keeps no "
                                     "weights: train the run here to have one)")
