@@ -167,6 +167,14 @@ class Study:
         t = self.train_missing
         return t if isinstance(t, bool) else any(fnmatch(name, g) for g in str(t).split())
 
+    def first_seed(self, label: str, variant: str) -> int:
+        "The first training seed of `label` (a `variant`; its profile entry) here: the run whose grids the paper shows."
+        return self.P.budget_for(label, variant).seeds[0]
+
+    def is_first(self, cfg, variant: str, key: str | None = None) -> bool:
+        "Whether `cfg` is the first seed's run (`first_seed`) of its model (`key`: its profile entry, when not `cfg.name`)."
+        return cfg.train.seed == self.first_seed(key or cfg.name, variant)
+
     def plan(self, models: dict, n_train: int, *more: dict) -> pd.DataFrame:
         "This profile's runs of `models` (label → variant) as a table (`study.plan`), with each run's record if it has one."
         p = plan(models, self.P, n_train, *more)
@@ -252,7 +260,6 @@ class Study:
         def feats(s):                                              # Inception only for what must be scored
             if s.key not in cache: cache[s.key] = reference_features(s.images[:n], f"{s.key}-first{n}", self.dev)
             return cache[s.key]
-        first = {label: self.P.budget_for(k, v).seeds[0] for label, (v, k) in models.items()}
 
         def measure(r, cfg) -> dict:
             curve = learning_curve(r.out_dir, cfg, feats(ref)[:n_curve], f"{ref.key}-first{n_curve}", n_curve, seed=self.seed,
@@ -263,7 +270,7 @@ class Study:
             else: m = compare_features(features(sample(r.G, n, seed=self.seed), self.dev), feats(ref), kid)
             rec = {"curve": curve.to_dict("records"), "metrics": {str(n): {"fid": m["fid"], "kid": m["kid"]}}, "files": [],
                    "extra": {"fid_weights": self.inception().weights_sha256, "n_curve": n_curve}}
-            if cfg.train.seed == first[cfg.name]:
+            if self.is_first(cfg, *models[cfg.name]):
                 name = grid.format(variant=models[cfg.name][0], label=slug(cfg.name))
                 rec["files"].append(self.grid(sample(r.G, 64, seed=self.seed), name).name)
                 judge = self.learned_judge(data, **self.P.params.get("judge", {}))
