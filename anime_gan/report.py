@@ -77,7 +77,9 @@ def save_grid(images: torch.Tensor, path, nrow: int = 8, colours: int = 256) -> 
     return atomic_write(path, lambda f: im.save(f, format="png", optimize=True))
 
 def show_images(paths: dict, ncols: int = 3, size: float = 3.2):
-    "Show image files side by side with titles (name → path)."
+    "Show image files side by side with titles (name → path); those not on disk (not made in this run) are named instead."
+    if missing := [k for k, p in paths.items() if not Path(p).exists()]: print("not made in this run:", ", ".join(missing))
+    if not (paths := {k: p for k, p in paths.items() if k not in missing}): return None
     r = (len(paths) + ncols - 1) // ncols
     fig, axes = plt.subplots(r, ncols, figsize=(size * ncols, size * r), squeeze=False)
     for ax in axes.flat: ax.axis("off")
@@ -352,12 +354,15 @@ class Study:
         if budget is not None: self.table(budget_table(curves), "budget", notes=[f"budget adequate: {BUDGET_RULE}{budget}"])
 
     def judge(self, claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None = None, notes: list | None = None,
-              untested: dict | None = None) -> pd.DataFrame:
+              untested: dict | None = None, withhold: dict | None = None) -> pd.DataFrame:
         """`claims` judged by the study's one rule (`study.judge_claims`), plus the `untested` ones (claim → (source, quote,
-        why): inconclusive), written as `claims.csv` / `claims.md`."""
-        t = judge_claims(claims, runs, curves)[["claim", "source", "verdict", "evidence", "quote"]]
+        why): inconclusive), written as `claims.csv` / `claims.md`. `withhold`: metric → why: the claims on that metric are
+        not judged (its instrument failed its own check, say) and stand first among the untested, with the reason."""
+        held = {c.name: (c.source, c.quote, (withhold or {})[c.metric]) for c in claims if c.metric in (withhold or {})}
+        t = judge_claims([c for c in claims if c.name not in held], runs, curves)[["claim", "source", "verdict", "evidence",
+                                                                                  "quote"]]
         more = [{"claim": k, "source": s, "verdict": "inconclusive", "evidence": why, "quote": q}
-                for k, (s, q, why) in (untested or {}).items()]
+                for k, (s, q, why) in {**held, **(untested or {})}.items()]
         if self.missing: print("runs without records (not trained: train_missing=False):", *self.missing, sep="\n- ")
         return self.table(pd.concat([t, pd.DataFrame(more, columns=t.columns)], ignore_index=True), "claims", notes)
 

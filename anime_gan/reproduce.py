@@ -102,10 +102,12 @@ PLAN_SIZES = {"1_yugioh_dcsegan": 25, "2_sn_wgan": 9134, "3_stylegan2_vs_dcgan":
               "5_fullbody_stylegan": 12000}
 
 def notebook_profiles(nb: Path) -> dict:
-    "The namespace of a paper notebook's cell tagged `profiles` (its models and profiles), run alone: nothing trains."
+    """The namespace of a paper notebook's cell tagged `profiles` (its models and profiles), run alone after the notebook's
+    one import (`from anime_gan.all import *`): nothing trains."""
     cells = [c for c in json.loads(Path(nb).read_text())["cells"] if "profiles" in c.get("metadata", {}).get("tags", [])]
     if len(cells) != 1: raise ValueError(f"{Path(nb).name}: expected one cell tagged 'profiles', found {len(cells)}")
     ns = {}
+    exec("from anime_gan.all import *", ns)
     exec("".join(cells[0]["source"]), ns)
     return ns
 

@@ -111,12 +111,20 @@ def overview_md(root: Path, stems: list[str]) -> str:
     return "\n".join(md)
 
 # %% ../nbs/18_site.ipynb #9df7ea32
+def _own(m, name: str, obj) -> bool:
+    "Whether `m.name` is module `m`'s own: not a module, nor a name that another module of the library exports (`all`)."
+    if inspect.ismodule(obj): return False
+    if inspect.isclass(obj) or inspect.isfunction(obj): return obj.__module__ == m.__name__
+    return not any(o is not m and name in getattr(o, "__all__", ()) and getattr(o, name, None) is obj
+                   for k, o in list(sys.modules.items()) if k.startswith("anime_gan.") and k != "anime_gan.all")
+
 def api_md(module: str, notebook: str) -> str:
     m = importlib.import_module(f"anime_gan.{module}")
     doc = (m.__doc__ or "").strip()
     md = [f"# `anime_gan.{module}`", "", doc, "", f"Source notebook: [{notebook}](../library/{notebook}.ipynb)", ""]
     for name in getattr(m, "__all__", []):
         obj = getattr(m, name)
+        if not _own(m, name, obj): continue
         if inspect.isclass(obj) or inspect.isfunction(obj):
             try: sig = str(inspect.signature(obj))
             except (TypeError, ValueError): sig = "(…)"

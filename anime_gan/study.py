@@ -14,8 +14,9 @@ from .safety import atomic_write
 __all__ = ['ALPHA', 'MIN_SEEDS', 'VERDICTS', 'JUDGE_RULE', 'GAIN_MAX', 'BUDGET_RULE', 'RECORD_VERSION', 'REFERENCE',
            'A100_TFLOPS', 'GPU_UTILISATION', 'GPU_ASSUMPTION', 'welch', 'judge', 'evidence', 'Claim', 'at_point',
            'claim_values', 'judge_claims', 'budget_table', 'run_id', 'training_record', 'thin', 'make_record', 'slug',
-           'write_record', 'read_records', 'runs_table', 'snapshot_runs', 'curves_table', 'reference', 'variant_key',
-           'plan', 'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg', 'step_flops', 'gpu_hours']
+           'split_label', 'write_record', 'read_records', 'runs_table', 'snapshot_runs', 'curves_table', 'reference',
+           'variant_key', 'plan', 'full_resolution_step', 'check_plan', 'plan_cost', 'seconds_per_kimg', 'step_flops',
+           'gpu_hours']
 
 # %% ../nbs/19_study.ipynb #d72d6f91
 ALPHA, MIN_SEEDS = 0.05, 3          # the test's level and the training seeds each side needs to settle a claim
@@ -203,6 +204,11 @@ def make_record(*, paper: str, profile: str, label: str, seed: int, cfg, data: d
             "curve": curve, "metrics": metrics, "losses": losses, "files": list(files), **(extra or {})}
 
 def slug(label: str) -> str: return re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+
+def split_label(t: pd.DataFrame, first: str, last: str, col: str = "model") -> pd.DataFrame:
+    "`t` with its labels `<first> · <last>` (column `col`) split at their last ' · ' into the columns `first` and `last`."
+    parts = t[col].str.rsplit(" · ", n=1)
+    return t.assign(**{first: parts.str[0], last: parts.str[1]})
 
 def write_record(rec: dict, folder) -> Path:
     "Write `rec` as `<folder>/<name>.json`, atomically."
