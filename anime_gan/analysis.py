@@ -333,19 +333,50 @@ def face_labels(source: str, parts: dict, attrs=("hair", "eyes")) -> dict | None
 
 class FaceMeasures:
     """A face judge per resolution of `parts` (`{resolution: {split: ImageSet}}`) and, given `labels` for the splits at
-    `res` (`face_labels`), an attribute classifier there; `width` and the `*_steps` size the classifiers."""
+    `res` (`face_labels`), an attribute classifier there; `width` and the `*_steps` size the classifiers. `store(key,
+    compute)` (e.g. `study.reference` on a results folder) keeps what the tables need — each judge's validation, the
+    classifier's accuracy — so that a notebook re-made from run records fits no classifier: they are fitted (seeded, so the
+    same nets) only when samples must be scored (`row`)."""
     def __init__(self, parts: dict, res: int, labels: dict | None = None, *, judge_steps: int = 400, attr_steps: int = 600,
-                 width: int = 32, seed: int = 0, device="cpu"):
-        self.res, self.labels, self.attr_acc = res, labels, None
-        self.judges = {r: fit_face_judge(p["train"].images, p["val"].images, steps=judge_steps, seed=seed, device=device,
-                                         width=width) for r, p in parts.items()}
-        self.judge = self.judges[res]
-        if labels is not None:
-            tr = parts[res]
-            self.attr_net = fit_attribute_classifier(tr["train"].images, labels["train"], steps=attr_steps, seed=seed,
-                                                     device=device, width=width)
-            self.attr_acc = attribute_accuracy(self.attr_net, tr["val"].images, labels["val"])
+                 width: int = 32, seed: int = 0, device="cpu", store=None):
+        self.parts, self.res, self.labels, self.fitted = parts, res, labels, False
+        self.args = dict(judge_steps=judge_steps, attr_steps=attr_steps, width=width, seed=seed, device=device)
+        key = self.key(parts, labels, judge_steps, attr_steps, width, seed)
+        s = (store or (lambda k, compute: compute()))(key, self._summary)
+        self.judges = {r: self.judges[r] if self.fitted else FaceJudge(None, j["min_dist"], j["validation"])
+                       for r, j in ((int(r), j) for r, j in s["judges"].items())}
+        self.judge, self.attr_acc = self.judges[res], s["attr_acc"]
+
+    @staticmethod
+    def key(parts: dict, labels, judge_steps: int, attr_steps: int, width: int, seed: int) -> str:
+        "The store's key: the judges' data by content, whether there are labels, the classifiers' sizes and seed."
+        sets = "/".join(f"{r}:{p['train'].key}:{p['val'].key}" for r, p in parts.items())
+        return f"face-measures/{sets}/labels={labels is not None}/judge{judge_steps}-attr{attr_steps}-w{width}-s{seed}"
+
+    def _fit(self):
+        """The classifiers (from the classifier cache, or trained), once. Fitted after the tables read a stored validation
+        (made where the recorded runs were scored), they keep showing it; a difference (another CPU) is printed."""
+        if self.fitted: return
+        a, tr, shown = self.args, self.parts[self.res], getattr(self, "judges", None)
+        self.judges = {r: fit_face_judge(p["train"].images, p["val"].images, steps=a["judge_steps"], seed=a["seed"],
+                                         device=a["device"], width=a["width"]) for r, p in self.parts.items()}
+        if self.labels is not None:
+            self.attr_net = fit_attribute_classifier(tr["train"].images, self.labels["train"], steps=a["attr_steps"],
+                                                     seed=a["seed"], device=a["device"], width=a["width"])
             self.real_dist = class_distribution(self.attr_net, tr["test"].images)
+        if shown:
+            d = max(abs(shown[r].validation[k] - j.validation[k]) for r, j in self.judges.items() for k in j.validation)
+            if d: print(f"face judges fitted here: their validation is within {100 * d:.2f} points of the stored one (kept)")
+            for r, j in self.judges.items(): j.validation = shown[r].validation
+        self.judge, self.fitted = self.judges[self.res], True
+
+    def _summary(self) -> dict:
+        "What the tables and notes need, JSON-ready: each judge's near-copy distance and validation, the attribute accuracy."
+        self._fit()
+        tr = self.parts[self.res]
+        return {"judges": {str(r): {"min_dist": j.min_dist, "validation": j.validation} for r, j in self.judges.items()},
+                "attr_acc": None if self.labels is None else attribute_accuracy(self.attr_net, tr["val"].images,
+                                                                                self.labels["val"])}
 
     def valid(self, *res) -> bool:
         "Whether the judges at `res` (default: all) passed their validation."
@@ -356,6 +387,7 @@ class FaceMeasures:
         validation) and its complement; at `res` with labels, per attribute the total variation to the real test faces'
         class distribution and the classes present (fake/real)."""
         r = self.res if r is None else r
+        self._fit()
         row = {"recognisable_%": 100 * self.judges[r].rate(x) if self.judges[r].valid else float("nan")}
         row["unrecognisable_%"] = 100 - row["recognisable_%"]
         for a, p in (class_distribution(self.attr_net, x).items() if self.labels is not None and r == self.res else ()):
