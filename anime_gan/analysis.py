@@ -343,8 +343,10 @@ class FaceMeasures:
         self.args = dict(judge_steps=judge_steps, attr_steps=attr_steps, width=width, seed=seed, device=device)
         key = self.key(parts, labels, judge_steps, attr_steps, width, seed)
         s = (store or (lambda k, compute: compute()))(key, self._summary)
-        self.judges = {r: self.judges[r] if self.fitted else FaceJudge(None, j["min_dist"], j["validation"])
-                       for r, j in ((int(r), j) for r, j in s["judges"].items())}
+        order = ("n_held_out", *(f"accept_{k}" for k in ("real", *FACE_CONTROLS, *FACE_INFO)))    # as `fit_face_judge`'s
+        self.judges = {r: self.judges[r] if self.fitted else FaceJudge(None, j["min_dist"], {k: j["validation"][k] for k in
+                                                                                        order if k in j["validation"]})
+                       for r, j in ((r, s["judges"][str(r)]) for r in parts)}
         self.judge, self.attr_acc = self.judges[res], s["attr_acc"]
 
     @staticmethod
