@@ -347,7 +347,8 @@ class FaceMeasures:
         self.judges = {r: self.judges[r] if self.fitted else FaceJudge(None, j["min_dist"], {k: j["validation"][k] for k in
                                                                                         order if k in j["validation"]})
                        for r, j in ((r, s["judges"][str(r)]) for r in parts)}
-        self.judge, self.attr_acc = self.judges[res], s["attr_acc"]
+        acc = s["attr_acc"]                                                   # in the labels' order
+        self.judge, self.attr_acc = self.judges[res], None if acc is None else {a: acc[a] for a in labels["train"]}
 
     @staticmethod
     def key(parts: dict, labels, judge_steps: int, attr_steps: int, width: int, seed: int) -> str:
