@@ -6,7 +6,7 @@
 __all__ = []
 
 # %% ../nbs/20_all.ipynb #fecbfc6b
-import numpy as np, pandas as pd, torch, matplotlib.pyplot as plt, seaborn as sns
+import functools, numpy as np, pandas as pd, torch, matplotlib.pyplot as plt, seaborn as sns
 from pathlib import Path
 try: from IPython.display import Image, display
 except ImportError: pass                                   # outside Jupyter: the library's names only

@@ -358,7 +358,8 @@ class Study:
         """`claims` judged by the study's one rule (`study.judge_claims`), plus the `untested` ones (claim → (source, quote,
         why): inconclusive), written as `claims.csv` / `claims.md`. `withhold`: metric → why: the claims on that metric are
         not judged (its instrument failed its own check, say) and stand first among the untested, with the reason."""
-        held = {c.name: (c.source, c.quote, (withhold or {})[c.metric]) for c in claims if c.metric in (withhold or {})}
+        withhold = withhold or {}
+        held = {c.name: (c.source, c.quote, withhold[c.metric]) for c in claims if c.metric in withhold}
         t = judge_claims([c for c in claims if c.name not in held], runs, curves)[["claim", "source", "verdict", "evidence",
                                                                                   "quote"]]
         more = [{"claim": k, "source": s, "verdict": "inconclusive", "evidence": why, "quote": q}
