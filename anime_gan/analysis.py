@@ -11,9 +11,10 @@ from .data import to_float, to_uint8, cache_dir
 from .safety import save_checkpoint, load_checkpoint
 
 # %% auto #0
-__all__ = ['SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL', 'MAX_ACCEPT_CONTROL', 'CONTROL_NAMES', 'JUDGE_NEGATIVES',
-           'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise', 'nearest', 'leave_one_out', 'Memorisation', 'memorisation',
-           'n_clusters', 'count_modes', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
+__all__ = ['MEMORISATION_NOTE', 'COPY_CONTROLS', 'SCRAMBLES', 'FACE_CONTROLS', 'FACE_INFO', 'MIN_ACCEPT_REAL',
+           'MAX_ACCEPT_CONTROL', 'CONTROL_NAMES', 'JUDGE_NEGATIVES', 'JUDGE_CONTROLS', 'JUDGE_VERSION', 'pairwise',
+           'nearest', 'leave_one_out', 'Memorisation', 'memorisation', 'n_clusters', 'count_modes', 'memorisation_row',
+           'copy_controls', 'SmallCNN', 'fit_classifier', 'predict', 'scramble', 'distinct', 'FaceJudge',
            'fit_face_judge', 'judge_table', 'fit_attribute_classifier', 'attribute_accuracy', 'class_distribution',
            'coverage', 'face_labels', 'FaceMeasures', 'AttributeJudge', 'fit_attribute_judge', 'procedural_judge']
 
@@ -74,6 +75,27 @@ def count_modes(fake_feats: np.ndarray, train_feats: np.ndarray) -> dict:
     return {"clusters_fake": n_clusters(fake_feats, cut), "clusters_train": n_clusters(train_feats, cut),
             "train_images_hit": int(len(p)), "effective_modes": float(np.exp(-(p * np.log(p)).sum())),
             "n_train": len(train_feats), "n_fake": len(fake_feats), "cut": cut}
+
+# %% ../nbs/11_analysis.ipynb #24f8317e
+MEMORISATION_NOTE = (
+    "copy_rate: share of samples closer to a training image than the two closest training images are to each other; "
+    "nn_dist_ratio: median sample→nearest-training distance / median training→nearest-other distance; modes: clusters "
+    "(average linkage, cut at half the median training leave-one-out distance) of samples and of training images")
+COPY_CONTROLS = ("training images, given back", "training images + ±3 levels of noise", "training images, mirrored (information)")
+
+def memorisation_row(fake_feats: np.ndarray, train_feats: np.ndarray) -> dict:
+    "A run's memorisation measures (`memorisation`, `count_modes`) under the names of `MEMORISATION_NOTE`."
+    m, modes = memorisation(fake_feats, train_feats), count_modes(fake_feats, train_feats)
+    return {"copy_rate": m.copy_rate, "nn_dist_ratio": m.median_ratio, "modes_fake": modes["clusters_fake"],
+            "modes_train": modes["clusters_train"], "train_images_hit": modes["train_images_hit"]}
+
+def copy_controls(images: torch.Tensor, copy_rate, seed: int = 0) -> list:
+    """The copy check's positive control on training `images` (uint8): `copy_rate(control, x)` of each of `COPY_CONTROLS`
+    (the images, ±3 levels of noise drawn with `seed`, mirrored) as rows; a check that does not flag the first two
+    (≥ 95 %) cannot show memorisation."""
+    noise = torch.randint(-3, 4, images.shape, generator=torch.Generator().manual_seed(seed))
+    sets = (images, (images.long() + noise).clamp(0, 255).to(torch.uint8), images.flip(-1))
+    return [{"control": k, "n": len(x), "copy_rate": copy_rate(k, x)} for k, x in zip(COPY_CONTROLS, sets)]
 
 # %% ../nbs/11_analysis.ipynb #b5830e5d
 class SmallCNN(nn.Module):

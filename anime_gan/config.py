@@ -304,6 +304,10 @@ class Profile:
         for n in reversed(names): out.update(self.models.get(n, {}))
         return out
 
+    def select(self, models: dict) -> dict:
+        "The models (label → variant) of `models` this profile runs: those its `models` param names, else all of them."
+        return {k: v for k, v in models.items() if k in self.params.get("models", models)}
+
     def budget_for(self, *names) -> Budget:
         "The budget of the model called `names` (label first, then variant)."
         b = {k[len("budget."):]: v for k, v in self._for(*names).items() if k.startswith("budget.")}

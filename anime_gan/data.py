@@ -16,8 +16,8 @@ from .safety import check_zip, read_member, atomic_write
 # %% auto #0
 __all__ = ['IMAGE_EXTS', 'PREP_VERSION', 'PROCEDURAL', 'DIFFAUG', 'cache_dir', 'atomic_save', 'iter_source', 'BadImage', 'to_rgb',
            'decode_image', 'ImageSet', 'dataset_key', 'prepare', 'split_indices', 'split', 'to_float', 'to_uint8',
-           'Augment', 'hue_shift', 'rotate', 'diff_augment', 'group_by_folder', 'named_groups', 'read_labels',
-           'labels_for']
+           'Augment', 'hue_shift', 'rotate', 'diff_augment', 'group_by_folder', 'named_groups', 'procedural_groups',
+           'read_labels', 'labels_for']
 
 # %% ../nbs/02_data.ipynb #9d6d6689
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -338,6 +338,15 @@ def named_groups(data: str, names: list, cfg_of, **prep_kw) -> tuple[dict, dict,
         return dict(zip(names, sources)), {g: Path(p).name for g, p in zip(names, paths)}, sources
     pool = prepare(cfg_of(data), **prep_kw)
     return group_by_folder(pool, names), {g: f"{Path(data).name} / {g}/" for g in names}, [pool]
+
+def procedural_groups(names: list, cfg: DataCfg, stand_in: dict, **prep_kw) -> tuple[dict, dict, list]:
+    """`named_groups` on the embedded procedural faces of `cfg`: per name, faces of one hair colour, as many as `stand_in`
+    gives (name → (colour, number); a name it lacks: the i-th of `procedural.HAIR_COLOURS`, 10 faces)."""
+    from anime_gan.procedural import HAIR_COLOURS
+    pool, colours = prepare(cfg, **prep_kw), list(HAIR_COLOURS)
+    pick = {g: stand_in.get(g, (colours[i], 10)) for i, g in enumerate(names)}
+    groups = {g: pool.subset((pool.attrs["hair"] == colours.index(c)).nonzero().flatten()[:k]) for g, (c, k) in pick.items()}
+    return groups, {g: f"procedural faces with {c} hair" for g, (c, _) in pick.items()}, [pool]
 
 def read_labels(source, filename: str = "labels.csv"):
     "The `labels.csv` inside a data folder or zip (anywhere in it) as a DataFrame keyed by file stem, or `None`."

@@ -128,8 +128,9 @@ def clean_images(source, out, size: int = 512, max_distance: int = 6, crop: bool
     return rep
 
 # %% ../nbs/13_datatools.ipynb #baa8a3c8
-def fullbody_set(source: str, folder, *, size: int, resolution: int, n_procedural: int = 0):
-    "(ImageSet, summary, report or None) of `source` cleaned into `folder` (`clean_images`), or of the procedural figures."
+def fullbody_set(source: str, folder, *, size: int, resolution: int, n_procedural: int = 0, report_to=None):
+    """(ImageSet, summary, report or None) of `source` cleaned into `folder` (`clean_images`), or of the procedural figures;
+    `report_to`: a folder the report is also written into, as `dataset_report.csv`."""
     from anime_gan.data import prepare
     from anime_gan.config import DataCfg
     if not source:
@@ -138,6 +139,7 @@ def fullbody_set(source: str, folder, *, size: int, resolution: int, n_procedura
         return s, {"files": len(s), "kept": len(s) - len(dups), "near-duplicates (grey phash ≤ 6)": len(dups),
                    "note": "procedural figures differ mostly in colour, which a grey-level hash ignores; kept all"}, None
     rep = clean_images(source, folder, size=size)
+    if report_to is not None: atomic_write(Path(report_to) / "dataset_report.csv", rep.to_csv(index=False))
     summary = {"source": Path(str(source)).name, "files": len(rep), "kept": int(rep.kept.sum()),
                "near-duplicates dropped": int(rep.action.str.startswith("near-duplicate").sum()),
                "unreadable": int(rep.action.str.startswith("unreadable").sum()),

@@ -20,8 +20,8 @@ __all__ = ['PYTORCH_FID_FILE', 'CONVERTED_FILE', 'FID_HELPER_SHA256', 'FEATURES_
            'state_dict_sha256', 'fid_helper_torchscript_path', 'convert_fid_helper', 'download_official', 'fid_weights',
            'fold_batchnorm', 'feature_tag', 'inception_batch', 'Inception', 'get_inception', 'is_unavailable_reason',
            'image_files', 'folder_batches', 'features', 'stats', 'frechet_distance', 'reference_features', 'kid',
-           'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'compare_features', 'evaluate',
-           'source_hash', 'load_stats', 'save_stats', 'set_statistics', 'snapshot_score', 'learning_curve']
+           'inception_score_from_logits', 'Score', 'inception_score', 'fid', 'compare_features', 'broken_sets',
+           'evaluate', 'source_hash', 'load_stats', 'save_stats', 'set_statistics', 'snapshot_score', 'learning_curve']
 
 # %% ../nbs/07_metrics.ipynb #4cb823b8
 PYTORCH_FID_FILE = "pt_inception-2015-12-05-6726825d.pth"
@@ -367,6 +367,13 @@ def compare_features(ff: np.ndarray, fr: np.ndarray, kid_subset: int = 1000) -> 
     "FID and KID (mean, std) between generated features `ff` and real features `fr`, with N of each."
     k, k_std = kid(ff, fr, subset_size=kid_subset)
     return {"fid": frechet_distance(stats(ff), stats(fr)), "kid": k, "kid_std": k_std, "n_fake": len(ff), "n_real": len(fr)}
+
+def broken_sets(n: int, resolution: int, generator: torch.Generator) -> dict:
+    """Where a broken evaluation lands: `n` uint8 images of uniform noise (each pixel uniform in 0-255, drawn from
+    `generator`) and of flat grey (128), at `resolution`; scored against real images they bound what FID can say."""
+    shape = (n, 3, resolution, resolution)
+    return {"uniform noise": torch.randint(0, 256, shape, generator=generator, dtype=torch.uint8),
+            "flat grey": torch.full(shape, 128, dtype=torch.uint8)}
 
 def evaluate(fake: torch.Tensor, real: torch.Tensor, real_key: str, device="cpu", batch_size: int | None = None,
              kid_subset: int = 1000) -> dict:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime, json, platform, time
 from fnmatch import fnmatch
 from pathlib import Path
-import pandas as pd, torch, torchvision
+import numpy as np, pandas as pd, torch, torchvision
 import matplotlib.pyplot as plt, seaborn as sns
 from .env import pick_device, device_name, git_sha, repo_root, precision
 from .config import to_dict
@@ -18,8 +18,9 @@ from .study import (judge_claims, plan, run_id, slug, make_record,
                              at_point, JUDGE_RULE, BUDGET_RULE)
 
 # %% auto #0
-__all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'save_grid', 'show_images', 'seed_summary',
-           'with_first', 'at_points', 'at_own_resolution', 'Study', 'shared_run']
+__all__ = ['provenance', 'write_json', 'write_table', 'save_figure', 'plot_losses', 'time_figure', 'bracket', 'plot_distances',
+           'save_grid', 'show_images', 'seed_summary', 'with_first', 'at_points', 'at_own_resolution', 'Study',
+           'shared_run']
 
 # %% ../nbs/08_report.ipynb #1dc5d56f
 def provenance(**fields) -> dict:
@@ -67,6 +68,39 @@ def plot_losses(histories: dict, path=None, smooth: int = 0, title: str = "") ->
     if title: g.figure.suptitle(title, y=1.02)
     if path: save_figure(g.figure, path)
     return g.figure
+
+def time_figure(curves: pd.DataFrame, floor: float) -> plt.Figure:
+    """Learning `curves` (kimg, seconds, fid per model and seed) two ways: FID vs kimg (mean ± sd over seeds) and FID vs
+    minutes of training (one line per seed: runs take different times), log-log, with the real-vs-real `floor` dashed."""
+    fig, axs = plt.subplots(1, 2, figsize=(11, 4), sharey=True)
+    for ax, x in zip(axs, ("kimg", "minutes")):
+        kw = {"units": "seed", "estimator": None} if x == "minutes" else {"errorbar": "sd"}
+        sns.lineplot(curves.assign(minutes=curves.seconds / 60), x=x, y="fid", hue="model", marker="o", ax=ax, **kw)
+        ax.axhline(floor, ls="--", c="grey", label="real vs real (same N)")
+        ax.set(xscale="log", yscale="log", xlabel=f"{x} of training",
+               title=f"FID vs {x} ({'mean ± sd over seeds' if x == 'kimg' else 'one line per seed'})")
+        ax.legend(fontsize=7)
+    return fig
+
+def bracket(value: float, bounds: dict, what: str) -> str:
+    "Where `value` (named `what`) lies among measured `bounds` (name → value), in words: above all, between two, below all."
+    b = sorted(bounds.items(), key=lambda kv: kv[1])
+    below = [k for k, v in b if v < value]
+    if len(below) == len(b): return f"{what} lies above every bound measured here (the highest: {b[-1][0]}, {b[-1][1]:.1f})"
+    if not below: return f"{what} lies below every bound measured here (the lowest: {b[0][0]})"
+    (lo, vlo), (hi, vhi) = b[len(below) - 1], b[len(below)]
+    return f"{what} lies between {lo} ({vlo:.1f}) and {hi} ({vhi:.1f})"
+
+def plot_distances(runs: dict, reference: list, title: str = "", seed: int = 0) -> plt.Figure:
+    """Memorisation distances as strips: each run's sample → nearest-training distances (`runs`: name → distances) above
+    the training images' own distances to their nearest other one (`reference`); the jitter drawn with `seed`."""
+    t = pd.concat([pd.DataFrame({"run": k, "distance": v, "what": "sample → nearest training"}) for k, v in runs.items()]
+                  + [pd.DataFrame({"run": "training images", "distance": reference, "what": "training → nearest other"})])
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    np.random.seed(seed)                                                       # the strip plot's jitter: the same figure
+    sns.stripplot(t, x="distance", y="run", hue="what", ax=ax, size=3, jitter=0.25)
+    ax.set_title(title)
+    return fig
 
 def save_grid(images: torch.Tensor, path, nrow: int = 8, colours: int = 256) -> Path:
     """Save uint8 (N, 3, H, W) images (at most `nrow`²) as one PNG grid with a palette of `colours` (0: full RGB): about a
@@ -138,7 +172,8 @@ def at_own_resolution(data, cfg_data):
 class Study:
     "One paper notebook's run: folders, device, profile, clock and code version; it records what it trained."
     def __init__(self, paper: str, profile: str, profiles: dict, *, seed: int = 0, device: str = "auto",
-                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto", train_missing: bool | str = True):
+                 out_dir: str = "", runs_dir: str = "", share: str | Path | None = "auto", train_missing: bool | str = True,
+                 redo_dirty: bool = False):
         if profile not in profiles: raise ValueError(f"unknown profile {profile!r}; choose from {list(profiles)}")
         self.t0, self.sha = time.time(), git_sha()                # the code that ran: recorded before anything changes
         self._own = {}                                            # images prepared at a model's own resolution, once
@@ -156,6 +191,7 @@ class Study:
         self.rec_dir = self.out / "runs"                          # one record per finished run (`study`), committed
         self.recs, self.used = read_records(self.rec_dir), {}
         self.train_missing, self.missing = train_missing, []      # False: only runs with records; a str: see `may_train`
+        self.redo_dirty = redo_dirty                              # retrain runs whose record says the tree was dirty
 
     def rules(self, value: str, more: str = ""):
         """The study's two rules as Markdown, to state before any number: the judge's (`study.JUDGE_RULE`) with what a run's
@@ -189,20 +225,19 @@ class Study:
         if k not in self._own: self._own[k] = at_own_resolution(data, cfg_data)
         return self._own[k]
 
-    def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, redo_dirty: bool = False,
-            key: str | None = None, at=()) -> dict:
+    def run(self, label: str, variant: str, data, seed: int, *more: dict, measure, key: str | None = None, at=()) -> dict:
         """The record of (`label`, `seed`) on `data`: reused if one exists for this exact run (no training, no Inception),
         else trained (`train`), measured (`measure(result, cfg)` → curve, metrics, files) and written — except a `cpu` or
-        `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. `redo_dirty`:
-        retrain a run whose record says it was trained on such a tree. A run that may not train here (`may_train`) is
-        reused if it has a record, else listed in `missing` and gives None. `key`: the profile's entry for this run,
-        when not under `label`; `at`: fractions of its length with a snapshot of G (`config`). A model configured at another
-        resolution than `data`'s trains on the same images at its own (`at_own_resolution`)."""
+        `paper` run trained on a tree with uncommitted changes, which is used here but writes no record. The study's
+        `redo_dirty`: retrain a run whose record says it was trained on such a tree. A run that may not train here
+        (`may_train`) is reused if it has a record, else listed in `missing` and gives None. `key`: the profile's entry for
+        this run, when not under `label`; `at`: fractions of its length with a snapshot of G (`config`). A model configured
+        at another resolution than `data`'s trains on the same images at its own (`at_own_resolution`)."""
         cfg = self.config(variant, len(data), *more, name=label, seed=seed, key=key, at=at)
         data = self.own_resolution(data, cfg.data)                   # a model at another resolution: the same images at it
         name = f"{slug(label)}-s{seed}-{run_id(cfg, data.key)}"
         rec = self.recs.get(name)
-        if rec is not None and not (redo_dirty and not rec["training"]["clean"] and self.may_train(name)):
+        if rec is not None and not (self.redo_dirty and not rec["training"]["clean"] and self.may_train(name)):
             self.used[name] = "reused"
             return rec
         if rec is None and not self.may_train(name):
@@ -219,11 +254,10 @@ class Study:
         self.recs[name], self.used[name] = rec, "trained"
         return rec
 
-    def run_models(self, models: dict, data, *more: dict, measure, redo_dirty: bool = False, at=()) -> list:
+    def run_models(self, models: dict, data, *more: dict, measure, at=()) -> list:
         """The record (`run`) of every (model, seed) of this profile on `data` (label → variant, or → (variant, profile key):
         `study.variant_key`), in order; runs without a record that may not train here are left out (listed in `missing`)."""
-        recs = [self.run(label, v, data, s, *more, measure=measure, redo_dirty=redo_dirty, key=None if k == label else k,
-                         at=at)                                       # under its label: the run folder as before
+        recs = [self.run(label, v, data, s, *more, measure=measure, key=None if k == label else k, at=at)
                 for label, (v, k) in ((label, variant_key(label, e)) for label, e in models.items())
                 for s in self.P.budget_for(k, v).seeds]
         return [r for r in recs if r is not None]
@@ -233,7 +267,8 @@ class Study:
         written as `plan.md`, with what would leave one of `claims` unjudged (`study.check_plan`) printed."""
         p = plan_cost(self.plan(models, n_train, *more), seconds_per_kimg(self.recs), default=float("nan"), by="model")
         todo, problems = p[~p.record], check_plan(p, [c for c in claims if {c.a, c.b} <= set(p.model)])
-        self.table(p.drop(columns=["full_res_share"]), "plan", notes=[
+        p = p.drop(columns=["full_res_share"])                    # read by the check (a growing G); not shown
+        self.table(p, "plan", notes=[
             "record: the run has a committed record (reused, not trained); est_hours: its kimg × the seconds per kimg its "
             "model's records measured (NaN: none measured yet); a run without a record trains when the notebook runs",
             *[f"plan check: {q}" for q in problems]])
@@ -242,8 +277,8 @@ class Study:
               sep="\n- ")
         return p
 
-    def fid_runs(self, models: dict, data, ref, ref2, *more: dict, n: int, n_curve: int = 0, redo_dirty: bool = False,
-                 also=None, grid: str = "samples_{variant}.png", columns=(), at=()) -> dict:
+    def fid_runs(self, models: dict, data, ref, ref2, *more: dict, n: int, n_curve: int = 0, also=None,
+                 grid: str = "samples_{variant}.png", columns=(), at=()) -> dict:
         """Every (model, seed) of this profile on `data` (label → variant, or → (variant, profile key): `study.variant_key`),
         each a record (`run`): reused, or trained and scored against the first images of `ref` — FID/KID at every snapshot
         at N = `n_curve` (the learning curve) and at the end at N = `n` — with the first seed's grid (`grid`, a name with
@@ -284,13 +319,15 @@ class Study:
                 else: rec["extra"][k] = v
             return rec
 
-        recs = {(r["label"], r["seed"]): r for r in self.run_models(models, data, *more, measure=measure, redo_dirty=redo_dirty,
-                                                                  at=at)}
+        recs = {(r["label"], r["seed"]): r for r in self.run_models(models, data, *more, measure=measure, at=at)}
         rates = {r["label"]: tuple(r[k]) for r in recs.values() for k in ("hair recognised %", "colour recognised %") if k in r}
         if rates: self.learned(rates, data, **self.P.params.get("judge", {}))         # learned_<kind>_<res>.md
         self.inception()
         floor = {k: reference(self.rec_dir, f"floor/{ref2.key}-vs-{ref.key}/N={k}/kid{kid}",
                               lambda k=k: compare_features(feats(ref2)[:k], feats(ref)[:k], kid)) for k in sorted({n, n_curve})}
+        how = pd.Series([self.used[r["name"]] for r in recs.values()], dtype=object).value_counts().to_dict()
+        print(f"{len(recs)} runs ({', '.join(f'{v} {k}' for k, v in how.items())}); real-vs-real floor FID: "
+              + ", ".join(f"{v['fid']:.2f} at N = {k}" for k, v in floor.items()))
         return {"records": recs, "runs": runs_table(recs.values(), n, columns), "curves": curves_table(recs.values()),
                 "floor": floor,
                 "n": n}
@@ -325,17 +362,22 @@ class Study:
         return t
 
     def loss_figure(self, records, name: str = "losses.png", title: str = ""):
-        """The recorded D and G losses of each model's first run among `records` (a `fid_runs` result's, or a list) as `name`;
-        where a record has none (converted from results older than records) the figure is left as it was, and said so."""
+        """The recorded D and G losses of each model's first run among `records` (a `fid_runs` result's, or a list) as `name`
+        (no records: nothing); where a record has none (converted from results older than records) the figure is left as
+        it was, and said so."""
         hist = {}
         for r in records.values() if isinstance(records, dict) else records: hist.setdefault(r["label"], r.get("losses"))
-        if hist and all(hist.values()):
+        if not hist: return None
+        if all(hist.values()):
             return self.figure(plot_losses({k: pd.DataFrame(v) for k, v in hist.items()}, title=title), name)
         print(f"no loss history in the records of {sorted(k for k, v in hist.items() if not v)}: {name} is left as it was")
 
-    def curve_figure(self, curves: pd.DataFrame, floors, name: str = "learning_curves.png", col: str | None = None):
+    def curve_figure(self, curves: pd.DataFrame, floors, name: str = "learning_curves.png", col: str | None = None,
+                     time: bool = False):
         """FID vs kimg of `curves` (mean ± sd over seeds per model, log-log), with the real-vs-real floor at the curves' N as
-        a dashed line (`floors`: one FID, or one per value of `col`, which splits the figure into panels); saved as `name`."""
+        a dashed line (`floors`: one FID, or one per value of `col`, which splits the figure into panels); saved as `name`.
+        `time`: beside it, FID vs minutes of training, one line per seed (runs of one model take different times)."""
+        if time: return self.figure(time_figure(curves, floors), name)
         g = sns.relplot(curves, x="kimg", y="fid", hue="model", col=col, kind="line", marker="o", errorbar="sd", height=3.4,
                         aspect=1.5 if col is None else 1.1, facet_kws={"sharey": False})
         g.set(xscale="log", yscale="log")
@@ -344,13 +386,14 @@ class Study:
         return self.figure(g.figure, name)
 
     def curves_report(self, curves: pd.DataFrame, floors, note: str, name: str = "learning_curves", col: str | None = None,
-                      plot=None, budget: str | None = ""):
-        """Learning curves (`fid_runs` results' `curves`) as `<name>.csv/.md` with `note`, as `<name>.png` (`curve_figure` of
-        `plot(curves)`, or of all of them; `floors` and `col` as there), and their budget check as `budget.md` with its rule
-        (`study.BUDGET_RULE`) and the `budget` text after it (None: no budget table); nothing when there are no curves."""
-        if not len(curves): return
-        self.table(curves, name, notes=[note])
-        self.curve_figure(curves if plot is None else plot(curves), floors, f"{name}.png", col)
+                      plot=None, budget: str | None = "", columns=None, time: bool = False):
+        """Learning curves (`fid_runs` results' `curves`, their `columns` or all) as `<name>.csv/.md` with `note`, as
+        `<name>.png` (`curve_figure` of `plot(curves)`, or of all of them; `floors`, `col` and `time` as there), and their
+        budget check as `budget.md` with its rule (`study.BUDGET_RULE`) and the `budget` text after it (None: no budget
+        table); when there are no curves (a profile without snapshots), says so."""
+        if not len(curves): return print(f"profile {self.profile}: no snapshots, so no learning curves")
+        self.table(curves if columns is None else curves[list(columns)], name, notes=[note])
+        self.curve_figure(curves if plot is None else plot(curves), floors, f"{name}.png", col, time)
         if budget is not None: self.table(budget_table(curves), "budget", notes=[f"budget adequate: {BUDGET_RULE}{budget}"])
 
     def judge(self, claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None = None, notes: list | None = None,
@@ -465,6 +508,17 @@ class Study:
         "Write `df` as `<stem>.csv` / `<stem>.md` with `notes` (empty ones dropped) into the results folder."
         write_table(df, self.out, stem, notes=[n for n in notes or [] if n])
         return df
+
+    def tables(self, runs: pd.DataFrame, summary: pd.DataFrame, stem: str = "table", notes=()) -> pd.DataFrame:
+        """One measurement's two tables, each with `notes` and with what its rows are: `runs` (a row per training run) as
+        `<stem>_seeds` and `summary` (mean ± std over training runs, e.g. `fid_table`'s) as `<stem>`, with what a procedural
+        judge's rate in it is. Returns `summary`."""
+        what = {"hair": "hair colour", "colour": "garment colour"}
+        rates = [f"{k} recognised %: the share of 256 samples of each model's first seed whose {w} the procedural judge "
+                 "names (learned_*.md)" for k, w in what.items() if f"{k} recognised % (first seed)" in summary]
+        self.table(runs, f"{stem}_seeds", notes=[*notes, "one row per training run; clean: trained on committed code"])
+        return self.table(summary, stem, notes=["mean ± std over training runs (`seeds`; `clean seeds` on committed code)",
+                                                *rates, *notes])
 
     def grid(self, images: torch.Tensor, name: str, nrow: int = 8) -> Path: return save_grid(images, self.out / name, nrow)
     def figure(self, fig: plt.Figure, name: str, show: bool = True) -> Path:

@@ -9,8 +9,8 @@ from pathlib import Path
 from .env import repo_root
 
 # %% auto #0
-__all__ = ['PLAN_SIZES', 'paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'compact_images', 'notebook_profiles',
-           'plans', 'main']
+__all__ = ['STUDY_OPTIONS', 'PLAN_SIZES', 'paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'compact_images',
+           'notebook_profiles', 'plans', 'main']
 
 # %% ../nbs/09_reproduce.ipynb #ee1d1842
 def paper_notebooks(root=None, only=None) -> list[Path]:
@@ -19,13 +19,18 @@ def paper_notebooks(root=None, only=None) -> list[Path]:
     if only: nbs = [p for p in nbs if any(p.stem == o or p.stem.startswith(f"{o}_") for o in only)]
     return nbs
 
+STUDY_OPTIONS = ("out_dir", "runs_dir", "train_missing", "redo_dirty")     # a paper notebook's `study` parameter: Study's
+
 def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict | None = None,
                  kernel: str | None = None, log_output: bool = False) -> Path:
-    "Execute one paper notebook with papermill into `out_root/<stem>/<profile>/notebook.ipynb`."
+    """Execute one paper notebook with papermill into `out_root/<stem>/<profile>/notebook.ipynb`; `extra`: more parameters,
+    those named in `STUDY_OPTIONS` passed inside the notebook's `study` (the options of its `Study`)."""
     import papermill as pm
     out_dir = (out_root / nb.stem / profile).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    params = {"profile": profile, "data": str(data or ""), "out_dir": str(out_dir), **(extra or {})}
+    study = {"out_dir": str(out_dir), **{k: v for k, v in (extra or {}).items() if k in STUDY_OPTIONS}}
+    params = {"profile": profile, "data": str(data or ""), "study": study,
+              **{k: v for k, v in (extra or {}).items() if k not in STUDY_OPTIONS}}
     from anime_gan.safety import RunLock
     with RunLock(out_dir, f"reproduce {nb.stem} ({profile})"):     # two reproductions never write one results folder
         try: pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),

@@ -11,7 +11,7 @@ from .data import to_float, to_uint8
 # %% auto #0
 __all__ = ['SR_COLUMNS', 'lowres', 'ResBlock', 'SubPixelUp', 'SRResNet', 'SRDiscriminator', 'build_srgan', 'sr_input',
            'vgg19_weights_path', 'VGGContent', 'content_loss', 'upscale', 'bicubic', 'downscale', 'psnr', 'ssim',
-           'sr_scores', 'sr_record', 'sr_tables']
+           'sr_scores', 'sr_record', 'sr_tables', 'sr_study']
 
 # %% ../nbs/10_srgan.ipynb #2eadff9b
 def lowres(x: torch.Tensor, scale: int = 2, noise: float = 0.0) -> torch.Tensor:
@@ -185,3 +185,29 @@ def sr_tables(records: list, columns=SR_COLUMNS) -> tuple:
     runs = runs_table(records, records[0]["n_heldout"], columns).drop(columns=["fid", "kid"])
     return runs, seed_summary(runs, "model", [*columns, "train_min"], keep=["steps"],
                               first={"model": "bicubic", **{f"{c} mean": records[0]["bicubic"][c] for c in columns}})
+
+# %% ../nbs/10_srgan.ipynb #52c70d51
+def sr_study(S, models: dict, hr, generated, upscaled: str, n: int, *more: dict) -> dict:
+    """Every SRGAN of `models` (label → variant) on the study `S`, trained on the `train` split (`data.split`) of the
+    high-resolution faces `hr`, each run's record an `sr_record`: PSNR/SSIM on up to `n` held-out faces downscaled and
+    upscaled back, the FID of the faces of `generated()` (of the GAN `upscaled`; drawn only if a run must be scored)
+    upscaled against those faces. Returns its `records`, the per-run table `runs`, the `summary` (bicubic first), the
+    `content_loss` and `notes` on how it was measured."""
+    from anime_gan.data import split
+    from anime_gan.metrics import compare_features, features, reference_features
+    parts, (_, content) = split(hr), content_loss("auto")
+    hr_test = parts["test"].images[:n]
+    def measure(r, cfg) -> dict:
+        f_hr = reference_features(hr_test, parts["test"].key + f"-first{len(hr_test)}", S.dev)
+        rec = sr_record(r.G, cfg.name, hr_test, generated(), lambda y: compare_features(features(y, S.dev), f_hr)["fid"],
+                        grid=(lambda x, f: S.grid(x, f, nrow=4)) if S.is_first(cfg, models[cfg.name]) else None)
+        return {**rec, "extra": {**rec["extra"], "upscaled": upscaled, "content_loss": content}}
+    recs = S.run_models(models, parts["train"], *more, measure=measure)
+    cfg = S.config(next(iter(models.values())), len(parts["train"]), *more)
+    runs, summary = sr_tables(recs)
+    return {"records": recs, "runs": runs, "summary": summary, "content_loss": content, "notes": [
+        f"high-resolution faces: {hr.note()}, trained on {len(parts['train'])}, PSNR/SSIM on {len(hr_test)} held-out faces "
+        f"downscaled to {hr.resolution // 2}² and upscaled back (bicubic: one fixed upscaler)",
+        f"content loss: {content} ('mse': VGG19 weights not in the torch hub cache); adversarial weight {cfg.loss.adv_weight:g}",
+        "noise-jittered: colour + hue jitter on training pairs, N(0, 0.05) noise on the low-res input",
+        f"fid_upscaled_generated: faces of '{upscaled}' upscaled, vs the {len(hr_test)} held-out high-resolution faces"]}

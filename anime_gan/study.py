@@ -118,6 +118,7 @@ def claim_values(claim: Claim, side: str, runs: pd.DataFrame, curves: pd.DataFra
     if claim.where == "end": t = runs[runs[by] == side]
     else:
         if curves is None: raise ValueError(f"claim {claim.name!r} compares at {claim.where}: give the learning curves")
+        if not len(curves): return np.array([]), 0                           # a profile without snapshots: no values
         t = at_point(curves[curves[by] == side], claim.where)
     clean = t["clean"].astype(bool) if "clean" in t else pd.Series(True, index=t.index)
     return t.loc[clean, claim.metric].to_numpy(float), int((~clean).sum())
@@ -131,6 +132,7 @@ def judge_claims(claims: list, runs: pd.DataFrame, curves: pd.DataFrame | None =
         if da or db: v["reason"] += f"; {da}/{db} runs from a dirty tree not counted"
         missing = [s for s in (c.a, c.b) if not (runs[by] == s).any()]
         if missing: v["reason"] = f"{' and '.join(missing)} not trained here"
+        elif c.where != "end" and not len(curves): v["reason"] = f"no snapshots in this profile to compare at {c.where}"
         if c.left and v["verdict"] == "inconclusive" and min(v["n_a"], v["n_b"]) < MIN_SEEDS:   # short of seeds: what
             v["reason"] += f"; left: {c.left}"                                                   # would give them
         rows.append({"claim": c.name, "source": c.source, "verdict": v["verdict"], "n_a": v["n_a"], "n_b": v["n_b"],
