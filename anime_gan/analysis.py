@@ -372,6 +372,14 @@ class FaceMeasures:
         acc = s["attr_acc"]                                                   # in the labels' order
         self.judge, self.attr_acc = self.judges[res], None if acc is None else {a: acc[a] for a in labels["train"]}
 
+    def __repr__(self) -> str:
+        "What the judges are, in one line: each judge's verdict on itself, the labels and the classifier's held-out accuracy."
+        judges = ", ".join(f"{r}² {'valid' if j.valid else 'NOT valid'}" for r, j in self.judges.items())
+        if self.labels is None: return f"FaceMeasures: face judges {judges}; attribute labels: none found (coverage withheld)"
+        attrs = ", ".join(f"{a} ({len(c)} classes, held-out accuracy {self.attr_acc[a]:.3f})"
+                          for a, (c, _) in self.labels["train"].items())
+        return f"FaceMeasures: face judges {judges}; attributes {attrs}"
+
     @staticmethod
     def key(parts: dict, labels, judge_steps: int, attr_steps: int, width: int, seed: int) -> str:
         "The store's key: the judges' data by content, whether there are labels, the classifiers' sizes and seed."

@@ -9,8 +9,8 @@ from pathlib import Path
 from .env import repo_root
 
 # %% auto #0
-__all__ = ['STUDY_OPTIONS', 'PLAN_SIZES', 'paper_notebooks', 'run_notebook', 'scrub_paths', 'reproduce', 'compact_images',
-           'notebook_profiles', 'plans', 'main']
+__all__ = ['STUDY_OPTIONS', 'PLAN_SIZES', 'paper_notebooks', 'notebook_params', 'run_notebook', 'scrub_paths', 'reproduce',
+           'compact_images', 'notebook_profiles', 'plans', 'main']
 
 # %% ../nbs/09_reproduce.ipynb #ee1d1842
 def paper_notebooks(root=None, only=None) -> list[Path]:
@@ -21,6 +21,13 @@ def paper_notebooks(root=None, only=None) -> list[Path]:
 
 STUDY_OPTIONS = ("out_dir", "runs_dir", "train_missing", "redo_dirty")     # a paper notebook's `study` parameter: Study's
 
+def notebook_params(profile: str, data: str, out_dir, extra: dict | None = None) -> dict:
+    "A paper notebook's papermill parameters: `extra`'s `STUDY_OPTIONS` go inside its `study`, the others beside it."
+    extra = extra or {}
+    return {"profile": profile, "data": str(data or ""),
+            "study": {"out_dir": str(out_dir), **{k: v for k, v in extra.items() if k in STUDY_OPTIONS}},
+            **{k: v for k, v in extra.items() if k not in STUDY_OPTIONS}}
+
 def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict | None = None,
                  kernel: str | None = None, log_output: bool = False) -> Path:
     """Execute one paper notebook with papermill into `out_root/<stem>/<profile>/notebook.ipynb`; `extra`: more parameters,
@@ -28,9 +35,7 @@ def run_notebook(nb: Path, profile: str, data: str, out_root: Path, extra: dict 
     import papermill as pm
     out_dir = (out_root / nb.stem / profile).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    study = {"out_dir": str(out_dir), **{k: v for k, v in (extra or {}).items() if k in STUDY_OPTIONS}}
-    params = {"profile": profile, "data": str(data or ""), "study": study,
-              **{k: v for k, v in (extra or {}).items() if k not in STUDY_OPTIONS}}
+    params = notebook_params(profile, data, out_dir, extra)
     from anime_gan.safety import RunLock
     with RunLock(out_dir, f"reproduce {nb.stem} ({profile})"):     # two reproductions never write one results folder
         try: pm.execute_notebook(str(nb), str(out_dir / "notebook.ipynb"), parameters=params, cwd=str(nb.parent),

@@ -210,4 +210,4 @@ def sr_study(S, models: dict, hr, generated, upscaled: str, n: int, *more: dict)
         f"downscaled to {hr.resolution // 2}² and upscaled back (bicubic: one fixed upscaler)",
         f"content loss: {content} ('mse': VGG19 weights not in the torch hub cache); adversarial weight {cfg.loss.adv_weight:g}",
         "noise-jittered: colour + hue jitter on training pairs, N(0, 0.05) noise on the low-res input",
-        f"fid_upscaled_generated: faces of '{upscaled}' upscaled, vs the {len(hr_test)} held-out high-resolution faces"]}
+        f"fid_upscaled_generated: the generated faces upscaled, vs the {len(hr_test)} held-out high-resolution faces"]}
