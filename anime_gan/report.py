@@ -377,6 +377,7 @@ class Study:
         """FID vs kimg of `curves` (mean ± sd over seeds per model, log-log), with the real-vs-real floor at the curves' N as
         a dashed line (`floors`: one FID, or one per value of `col`, which splits the figure into panels); saved as `name`.
         `time`: beside it, FID vs minutes of training, one line per seed (runs of one model take different times)."""
+        if time and col: raise ValueError(f"curve_figure: `time` draws one set of curves, not panels by {col!r}")
         if time: return self.figure(time_figure(curves, floors), name)
         g = sns.relplot(curves, x="kimg", y="fid", hue="model", col=col, kind="line", marker="o", errorbar="sd", height=3.4,
                         aspect=1.5 if col is None else 1.1, facet_kws={"sharey": False})

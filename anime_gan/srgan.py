@@ -10,8 +10,8 @@ from .data import to_float, to_uint8
 
 # %% auto #0
 __all__ = ['SR_COLUMNS', 'lowres', 'ResBlock', 'SubPixelUp', 'SRResNet', 'SRDiscriminator', 'build_srgan', 'sr_input',
-           'vgg19_weights_path', 'VGGContent', 'content_loss', 'upscale', 'bicubic', 'downscale', 'psnr', 'ssim',
-           'sr_scores', 'sr_record', 'sr_tables', 'sr_study']
+           'vgg19_weights_path', 'VGGContent', 'content_kind', 'content_loss', 'upscale', 'bicubic', 'downscale',
+           'psnr', 'ssim', 'sr_scores', 'sr_record', 'sr_tables', 'sr_study']
 
 # %% ../nbs/10_srgan.ipynb #2eadff9b
 def lowres(x: torch.Tensor, scale: int = 2, noise: float = 0.0) -> torch.Tensor:
@@ -98,10 +98,14 @@ class VGGContent(nn.Module):
         f = lambda x: self.features(((x + 1) / 2 - self.mean) / self.std)
         return F.mse_loss(f(fake), f(real).detach()) / 12.75 ** 2
 
+def content_kind(kind: str) -> str:
+    "`kind` with `auto` resolved (vgg where VGG19's weights are on disk, else mse): which content loss a run uses."
+    return ("vgg" if vgg19_weights_path().exists() else "mse") if kind == "auto" else kind
+
 def content_loss(kind: str, device="cpu"):
     "`(loss_fn(fake, real), resolved kind)` for `kind` in '', mse, vgg, auto."
     if kind == "": return None, ""
-    if kind == "auto": kind = "vgg" if vgg19_weights_path().exists() else "mse"
+    kind = content_kind(kind)
     if kind == "mse": return (lambda fake, real: F.mse_loss(fake, real)), "mse"
     if kind == "vgg":
         p = vgg19_weights_path()
@@ -195,7 +199,7 @@ def sr_study(S, models: dict, hr, generated, upscaled: str, n: int, *more: dict)
     `content_loss` and `notes` on how it was measured."""
     from anime_gan.data import split
     from anime_gan.metrics import compare_features, features, reference_features
-    parts, (_, content) = split(hr), content_loss("auto")
+    parts, content = split(hr), content_kind("auto")          # the kind only: its net is built where a run trains
     hr_test = parts["test"].images[:n]
     def measure(r, cfg) -> dict:
         f_hr = reference_features(hr_test, parts["test"].key + f"-first{len(hr_test)}", S.dev)
